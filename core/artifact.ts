@@ -1,0 +1,219 @@
+/**
+ * The model artifact: `model.json` (ml-random-forest's own toJSON, for anyone who wants the
+ * library back), `compiled.json` (what the core predicts with) and `manifest.json`, which
+ * describes the model and carries the sha256 of every other file. Packed as a reproducible
+ * `model.tar.gz`; loaded from a folder, a `.tar.gz` path or the tarball's bytes.
+ */
+import { createHash } from "node:crypto";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { type Files, unpackTarGz } from "./archive.js";
+import { FEATURES } from "./features.js";
+import type { CompiledForest } from "./forest.js";
+import type { NoveltyModel } from "./novelty.js";
+
+export const ARTIFACT_FORMAT = "iris-mlops.model/1";
+export const MANIFEST = "manifest.json";
+export const MODEL_JSON = "model.json";
+export const COMPILED_JSON = "compiled.json";
+export const TARBALL = "model.tar.gz";
+
+export const sha256 = (bytes: Uint8Array | string): string =>
+  createHash("sha256").update(bytes).digest("hex");
+
+const finite = z.number().finite();
+const manifestSchema = z
+  .object({
+    format: z.literal(ARTIFACT_FORMAT),
+    model_version: z.string().regex(/^[0-9a-f]{16}$/),
+    features: z
+      .array(z.object({ name: z.string(), unit: z.string(), min: finite, max: finite }))
+      .refine(
+        (f) => f.map((x) => x.name).join() === FEATURES.join(),
+        `features must be ${FEATURES.join(", ")}`,
+      ),
+    classes: z.array(z.string().min(1)).min(2),
+    hyperparameters: z.record(z.string(), z.unknown()),
+    metrics: z.object({ accuracy: finite }).passthrough(),
+    libraries: z.record(z.string(), z.string()),
+    files: z.record(
+      z.string(),
+      z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int() }),
+    ),
+  })
+  .passthrough();
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+const compiledSchema = z.object({
+  format: z.literal(ARTIFACT_FORMAT),
+  forest: z.object({
+    classes: z.number().int().min(2),
+    features: z.literal(FEATURES.length),
+    roots: z.array(z.number().int()),
+    feature: z.array(z.number().int()),
+    threshold: z.array(finite),
+    right: z.array(z.number().int()),
+  }),
+  novelty: z.object({
+    method: z.literal("mahalanobis-nearest-class"),
+    means: z.array(z.array(finite).length(FEATURES.length)),
+    precisions: z.array(z.array(finite).length(FEATURES.length ** 2)),
+    threshold: finite,
+  }),
+});
+
+export interface CompiledModel {
+  readonly format: typeof ARTIFACT_FORMAT;
+  readonly forest: CompiledForest;
+  readonly novelty: NoveltyModel;
+}
+
+/** A loaded, verified artifact: what the predictor is built from. */
+export interface Artifact {
+  readonly manifest: Manifest;
+  readonly compiled: CompiledModel;
+}
+
+export class ArtifactError extends Error {
+  override readonly name = "ArtifactError";
+}
+
+/** Stable JSON: keys sorted at every depth, so equal content is equal bytes. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
+  );
+}
+
+/**
+ * Seal the artifact's files: hash each one, and derive the model version from the manifest's
+ * content (files' hashes included), so the same model always gets the same version and any
+ * change to the model gets a new one.
+ */
+export function sealArtifact(
+  manifest: Omit<Manifest, "format" | "model_version" | "files">,
+  files: { [MODEL_JSON]: string; [COMPILED_JSON]: string },
+): Files {
+  const listed = Object.fromEntries(
+    Object.entries(files).map(([name, text]) => [
+      name,
+      { sha256: sha256(text), bytes: Buffer.byteLength(text) },
+    ]),
+  );
+  const body = { format: ARTIFACT_FORMAT, ...manifest, files: listed };
+  const full = { ...body, model_version: sha256(canonicalJson(body)).slice(0, 16) };
+  const encoder = new TextEncoder();
+  return new Map([
+    [MANIFEST, encoder.encode(`${canonicalJson(full)}\n`)],
+    ...Object.entries(files).map(
+      ([name, text]) => [name, encoder.encode(text)] as [string, Uint8Array],
+    ),
+  ]);
+}
+
+function parseJson(name: string, bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (error) {
+    throw new ArtifactError(`${name} is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function schemaError(name: string, error: z.ZodError): ArtifactError {
+  const issue = error.issues[0] as z.core.$ZodIssue;
+  return new ArtifactError(
+    `${name} is malformed at ${issue.path.join(".") || "top level"}: ${issue.message}`,
+  );
+}
+
+/** Check every file against the manifest; return the parsed, verified artifact. */
+export function verifyArtifact(files: Files): Artifact {
+  const manifestBytes = files.get(MANIFEST);
+  if (!manifestBytes) throw new ArtifactError(`${MANIFEST} is missing`);
+  const parsedManifest = manifestSchema.safeParse(parseJson(MANIFEST, manifestBytes));
+  if (!parsedManifest.success) throw schemaError(MANIFEST, parsedManifest.error);
+  const manifest = parsedManifest.data;
+  const { model_version, ...body } = manifest;
+  if (sha256(canonicalJson(body)).slice(0, 16) !== model_version) {
+    throw new ArtifactError(
+      `${MANIFEST} does not match its model_version ${model_version}: it was edited`,
+    );
+  }
+  for (const [name, expected] of Object.entries(manifest.files)) {
+    const bytes = files.get(name);
+    if (!bytes) throw new ArtifactError(`${name} is missing (listed in ${MANIFEST})`);
+    const actual = sha256(bytes);
+    if (actual !== expected.sha256) {
+      throw new ArtifactError(
+        `${name} is corrupt or tampered with: sha256 ${actual}, ${MANIFEST} says ${expected.sha256}`,
+      );
+    }
+  }
+  const compiledBytes = files.get(COMPILED_JSON);
+  if (!compiledBytes || !manifest.files[COMPILED_JSON])
+    throw new ArtifactError(`${COMPILED_JSON} is missing`);
+  const compiled = compiledSchema.safeParse(parseJson(COMPILED_JSON, compiledBytes));
+  if (!compiled.success) throw schemaError(COMPILED_JSON, compiled.error);
+  if (compiled.data.forest.classes !== manifest.classes.length) {
+    throw new ArtifactError(
+      `${COMPILED_JSON} has ${compiled.data.forest.classes} classes, ${MANIFEST} names ${manifest.classes.length}`,
+    );
+  }
+  return { manifest, compiled: compiled.data };
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** Read the artifact's files from a folder (only the manifest and what it lists), a .tar.gz file or its bytes. */
+export async function readArtifactFiles(source: string | Uint8Array): Promise<Files> {
+  let bytes: Uint8Array;
+  if (typeof source === "string") {
+    const info = await stat(source).catch((error: Error) => {
+      throw new ArtifactError(`cannot read the model at ${source} (${error.message})`);
+    });
+    if (info.isDirectory()) {
+      const names = new Set(await readdir(source));
+      // a training output folder holds the tarball (and a copy of its manifest); SageMaker's
+      // /opt/ml/model holds the tarball's files unpacked
+      if (names.has(TARBALL)) return readArtifactFiles(join(source, TARBALL));
+      if (!names.has(MANIFEST))
+        throw new ArtifactError(`${source} holds no ${TARBALL} and no ${MANIFEST}`);
+      const files: Files = new Map();
+      const manifest = await readFile(join(source, MANIFEST));
+      files.set(MANIFEST, manifest);
+      const listed =
+        (parseJson(MANIFEST, manifest) as { files?: Record<string, unknown> }).files ?? {};
+      for (const name of Object.keys(listed)) {
+        if (name.includes("/") || !names.has(name))
+          throw new ArtifactError(`${name} is missing (listed in ${MANIFEST})`);
+        files.set(name, await readFile(join(source, name)));
+      }
+      return files;
+    }
+    bytes = await readFile(source);
+  } else {
+    bytes = source;
+  }
+  if (bytes[0] !== GZIP_MAGIC[0] || bytes[1] !== GZIP_MAGIC[1]) {
+    throw new ArtifactError("the model is not a .tar.gz (no gzip header)");
+  }
+  try {
+    return await unpackTarGz(bytes);
+  } catch (error) {
+    throw new ArtifactError(
+      `the model archive is truncated or corrupt: ${(error as Error).message}`,
+    );
+  }
+}
+
+export async function loadArtifact(source: string | Uint8Array): Promise<Artifact> {
+  return verifyArtifact(await readArtifactFiles(source));
+}

@@ -1,0 +1,109 @@
+/**
+ * The edge: turns untrusted JSON-ish values into rows the core can trust. Accepted forms:
+ * one flower as `{sepal_length, sepal_width, petal_length, petal_width}` or as an array of four
+ * numbers in that order, or a non-empty array of such flowers. Every value must be a finite
+ * number of centimetres greater than 0; anything else is an InputError naming the field.
+ */
+import { z } from "zod";
+import { FEATURES } from "./features.js";
+
+export class InputError extends Error {
+  override readonly name = "InputError";
+  /** Where the problem is, e.g. `instances[3].petal_width`; empty for the whole input. */
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super(path ? `${path}: ${problem}` : problem);
+    this.path = path;
+  }
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
+  if (typeof value === "object") return "an object";
+  return `${typeof value === "number" ? "" : `${typeof value} `}${String(value)}`;
+}
+
+const EMPTY = "no rows: send at least one";
+const SHAPE = `an object {${FEATURES.join(", ")}} or an array of 4 numbers in that order`;
+
+const measurement = z
+  .number({
+    error: (issue) =>
+      issue.input === undefined
+        ? "is missing"
+        : `must be a finite number of centimetres, got ${describe(issue.input)}`,
+  })
+  .gt(0, { error: (issue) => `must be greater than 0 cm, got ${describe(issue.input)}` });
+
+const rowObject = z.strictObject(
+  Object.fromEntries(FEATURES.map((name) => [name, measurement])) as Record<
+    (typeof FEATURES)[number],
+    typeof measurement
+  >,
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; a row has exactly ${FEATURES.join(", ")}`
+        : undefined,
+  },
+);
+
+const rowArray = z.array(measurement).length(FEATURES.length, {
+  error: (issue) =>
+    `a row array holds exactly ${FEATURES.length} numbers (${FEATURES.join(", ")}), got ${(issue.input as unknown[]).length}`,
+});
+
+function firstIssue(error: z.ZodError, prefix: string): InputError {
+  const issue = error.issues[0] as z.core.$ZodIssue;
+  // a row's issues are one level deep; an array row's index is named by its feature, so
+  // [1, 2, -3, 4] reads "petal_length: must be greater than 0 cm"
+  const key = issue.path[0];
+  const field =
+    typeof key === "number" ? FEATURES[key] : key === undefined ? undefined : String(key);
+  const path = field === undefined ? prefix : prefix ? `${prefix}.${field}` : field;
+  return new InputError(path, issue.message);
+}
+
+/** One flower, as an object or a 4-array; `path` prefixes error messages. */
+export function parseRow(value: unknown, path = ""): number[] {
+  if (Array.isArray(value)) {
+    const result = rowArray.safeParse(value);
+    if (!result.success) throw firstIssue(result.error, path);
+    return result.data;
+  }
+  if (typeof value === "object" && value !== null) {
+    const result = rowObject.safeParse(value);
+    if (!result.success) throw firstIssue(result.error, path);
+    const row = result.data;
+    return FEATURES.map((name) => row[name]);
+  }
+  throw new InputError(path, `expected ${SHAPE}, got ${describe(value)}`);
+}
+
+/** True when `value` is a batch (an array of rows) rather than one row given as an array. */
+export function isBatch(value: unknown): value is unknown[] {
+  return (
+    Array.isArray(value) && value.length > 0 && typeof value[0] === "object" && value[0] !== null
+  );
+}
+
+/** A batch: a non-empty array of rows. */
+export function parseBatch(value: unknown, path = ""): number[][] {
+  if (!Array.isArray(value))
+    throw new InputError(path, `expected an array of rows, got ${describe(value)}`);
+  if (value.length === 0) throw new InputError(path, EMPTY);
+  return value.map((row, i) => parseRow(row, `${path}[${i}]`));
+}
+
+/**
+ * One row or a batch, told apart by shape; the result says which, so that an adapter can
+ * answer a single object for a single row.
+ */
+export function parseRows(value: unknown, path = ""): { rows: number[][]; batch: boolean } {
+  if (Array.isArray(value) && value.length === 0) throw new InputError(path, EMPTY);
+  if (isBatch(value)) return { rows: parseBatch(value, path), batch: true };
+  return { rows: [parseRow(value, path)], batch: false };
+}

@@ -1,0 +1,60 @@
+/**
+ * The prediction core every front door shares: built once from a verified artifact, then pure
+ * computation per row. Rows reach it already validated (see input.ts).
+ */
+import { type Artifact, loadArtifact, type Manifest } from "./artifact.js";
+import { createForestVoter } from "./forest.js";
+import { nearestClassDistance } from "./novelty.js";
+
+export interface Prediction {
+  /** The forest's vote, with the library's tie-break. */
+  species: string;
+  /** Each class's share of the trees' votes, in class order; they sum to 1. */
+  probabilities: Record<string, number>;
+  /** Whether the measurements look like an Iris at all (see novelty.ts). */
+  is_iris: boolean;
+}
+
+export interface Predictor {
+  readonly modelVersion: string;
+  readonly manifest: Manifest;
+  /** Class names in label order. */
+  readonly classes: readonly string[];
+  predict(row: ArrayLike<number>): Prediction;
+  predictBatch(rows: readonly ArrayLike<number>[]): Prediction[];
+  /** The label alone, allocation-free: for callers that only need the species index. */
+  classify(row: ArrayLike<number>): number;
+}
+
+export function createPredictor({ manifest, compiled }: Artifact): Predictor {
+  const vote = createForestVoter(compiled.forest);
+  const classes = manifest.classes;
+  const trees = compiled.forest.roots.length;
+  const votes = new Uint16Array(classes.length);
+  const novelty = compiled.novelty;
+
+  const predict = (row: ArrayLike<number>): Prediction => {
+    const label = vote(row, votes);
+    const probabilities: Record<string, number> = {};
+    for (let c = 0; c < classes.length; c++)
+      probabilities[classes[c] as string] = (votes[c] as number) / trees;
+    return {
+      species: classes[label] as string,
+      probabilities,
+      is_iris: nearestClassDistance(novelty, row) <= novelty.threshold,
+    };
+  };
+
+  return {
+    modelVersion: manifest.model_version,
+    manifest,
+    classes,
+    predict,
+    predictBatch: (rows) => rows.map(predict),
+    classify: (row) => vote(row, votes),
+  };
+}
+
+export async function loadPredictor(source: string | Uint8Array): Promise<Predictor> {
+  return createPredictor(await loadArtifact(source));
+}

@@ -1,0 +1,24 @@
+/** Write a sealed artifact: `model.tar.gz`, and its `manifest.json` beside it for people and tools. */
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type Files, packTarGz } from "../core/archive.js";
+import { MANIFEST, TARBALL } from "../core/artifact.js";
+
+/** Each file lands whole or not at all (write to a temporary name, then rename). */
+async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, bytes);
+  await rename(temporary, path);
+}
+
+export async function writeArtifact(
+  outDir: string,
+  files: Files,
+): Promise<{ tarball: string; manifest: string }> {
+  await mkdir(outDir, { recursive: true });
+  const tarball = join(outDir, TARBALL);
+  const manifest = join(outDir, MANIFEST);
+  await writeAtomically(tarball, await packTarGz(files));
+  await writeAtomically(manifest, files.get(MANIFEST) as Uint8Array);
+  return { tarball, manifest };
+}
