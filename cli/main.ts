@@ -1,7 +1,11 @@
 #!/usr/bin/env node
+import { access } from "node:fs/promises";
 /** The `iris-mlops` command: train a model, predict from files, serve the model over HTTP. */
 import { Command, Option } from "commander";
 import { loadPredictor } from "../core/predictor.js";
+import { buildApp } from "../server/app.js";
+import { listenUntilSignal } from "../server/listen.js";
+import { loadPredictorFrom } from "../serving/model-source.js";
 import { loadIris } from "../training/data.js";
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from "../training/options.js";
 import { formatReport } from "../training/report.js";
@@ -11,6 +15,40 @@ import { decimal, integer } from "./options.js";
 import { type InputFormat, openInput, predictStream } from "./predict.js";
 
 export const DEFAULT_ARTIFACT_DIR = "artifacts";
+
+/** Commander names the flags after the options (--max-depth → maxDepth), so they pass straight through. */
+async function trainCommand({
+  out,
+  json,
+  ...options
+}: TrainOptions & { out: string; json?: boolean }) {
+  const result = train(loadIris(), options);
+  const written = await writeArtifact(out, result.files);
+  process.stdout.write(
+    json
+      ? `${JSON.stringify(result.manifest, null, 2)}\n`
+      : `${formatReport(result)}\n\nwrote ${written.tarball} and ${written.manifest}\n`,
+  );
+}
+
+/**
+ * The model to serve: the one asked for, or the local artifacts/ folder, trained there first
+ * when it holds no model yet (so `npm start` works on a fresh clone).
+ */
+async function servedModel(model: string | undefined, log: (line: string) => void) {
+  if (model !== undefined) return loadPredictorFrom(model);
+  const exists = await access(`${DEFAULT_ARTIFACT_DIR}/model.tar.gz`).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    log(`no model in ${DEFAULT_ARTIFACT_DIR}/: training one with the default options`);
+    const result = train(loadIris(), DEFAULT_TRAIN_OPTIONS);
+    await writeArtifact(DEFAULT_ARTIFACT_DIR, result.files);
+    log(formatReport(result));
+  }
+  return loadPredictor(DEFAULT_ARTIFACT_DIR);
+}
 
 export function buildProgram(): Command {
   const program = new Command("iris-mlops")
@@ -52,27 +90,7 @@ export function buildProgram(): Command {
     .option("--folds <k>", "cross-validation folds", integer, d.folds)
     .option("--json", "print the manifest as JSON instead of the table")
     .action(async (flags) => {
-      const options: TrainOptions = {
-        trees: flags.trees,
-        seed: flags.seed,
-        maxFeatures: flags.maxFeatures,
-        maxDepth: flags.maxDepth,
-        minSamples: flags.minSamples,
-        gainThreshold: flags.gainThreshold,
-        replacement: flags.replacement,
-        bagging: flags.bagging,
-        testFraction: flags.testFraction,
-        folds: flags.folds,
-      };
-      const result = train(loadIris(), options);
-      const written = await writeArtifact(flags.out, result.files);
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(result.manifest, null, 2)}\n`);
-      } else {
-        process.stdout.write(
-          `${formatReport(result)}\n\nwrote ${written.tarball} and ${written.manifest}\n`,
-        );
-      }
+      await trainCommand(flags);
     });
 
   program
@@ -109,6 +127,30 @@ export function buildProgram(): Command {
           `\r${result.rows.toLocaleString("en")} rows, ${result.errors} with errors\n`,
         );
       if (result.errors > 0) process.exitCode = 1;
+    });
+
+  program
+    .command("serve")
+    .description(
+      "Serve the model over HTTP: POST /predict and GET /health (as the Lambda API), " +
+        "GET /ping, POST /invocations and GET /execution-parameters (as the SageMaker container).",
+    )
+    .option(
+      "--model <path>",
+      `a model.tar.gz, a folder, or s3://bucket/key (default: ${DEFAULT_ARTIFACT_DIR}/, trained first if empty)`,
+    )
+    .option("--port <n>", "port to listen on (default: $PORT or 8080)", integer)
+    .option("--host <address>", "address to listen on; 0.0.0.0 for every interface", "127.0.0.1")
+    .action(async (flags: { model?: string; port?: number; host: string }) => {
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const predictor = await servedModel(flags.model, log);
+      const port = flags.port ?? integer(process.env.PORT ?? "8080");
+      const app = buildApp({ predictor, logger: { level: process.env.LOG_LEVEL ?? "info" } });
+      const address = await listenUntilSignal(app, flags.host, port);
+      log(`model ${predictor.modelVersion} serving on ${address}`);
+      log(
+        `try: curl -s ${address}/predict -d '{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}'`,
+      );
     });
 
   return program;

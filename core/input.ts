@@ -9,11 +9,13 @@ import { FEATURES } from "./features.js";
 
 export class InputError extends Error {
   override readonly name = "InputError";
-  /** Where the problem is, e.g. `instances[3].petal_width`; empty for the whole input. */
-  readonly path: string;
-  constructor(path: string, problem: string) {
+  constructor(
+    /** Where the problem is, e.g. `instances[3].petal_width`; empty for the whole input. */
+    readonly path: string,
+    /** What is wrong there and what to send instead. */
+    readonly problem: string,
+  ) {
     super(path ? `${path}: ${problem}` : problem);
-    this.path = path;
   }
 }
 

@@ -1,4 +1,5 @@
 export * from "./data.js";
+export * from "./labelled-csv.js";
 export * from "./metrics.js";
 export * from "./options.js";
 export * from "./report.js";

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/**
+ * The container's entrypoint: SageMaker runs `<image> serve` for an endpoint and
+ * `<image> train` for a training job.
+ */
+import { loadPredictor } from "../core/predictor.js";
+import { buildApp } from "../server/app.js";
+import { listenUntilSignal } from "../server/listen.js";
+import { runTrainingJob } from "./train.js";
+
+const OPT_ML = "/opt/ml";
+
+async function serve(): Promise<void> {
+  const port = Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080);
+  // the model is loaded before the server listens, so /ping is healthy only with a model
+  const predictor = await loadPredictor(`${OPT_ML}/model`);
+  const app = buildApp({ predictor, logger: { level: process.env.LOG_LEVEL ?? "info" } });
+  await listenUntilSignal(app, "0.0.0.0", port);
+  app.log.info({ model_version: predictor.modelVersion, port }, "serving");
+}
+
+async function main(command: string | undefined): Promise<void> {
+  switch (command) {
+    case "serve":
+      return serve();
+    case "train":
+      process.exitCode = await runTrainingJob(OPT_ML);
+      return;
+    default:
+      process.stderr.write(
+        `usage: <image> serve | train (SageMaker's contract); got ${JSON.stringify(command ?? "")}\n`,
+      );
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv[2]).catch((error: Error) => {
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = 1;
+});

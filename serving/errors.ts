@@ -1,0 +1,64 @@
+/** Errors an HTTP front door answers with, and the one body shape they all share. */
+import { InputError } from "../core/input.js";
+
+export type ErrorCode =
+  | "bad_json"
+  | "bad_input"
+  | "payload_too_large"
+  | "not_found"
+  | "method_not_allowed"
+  | "unsupported_media_type"
+  | "not_acceptable"
+  | "model_unavailable"
+  | "internal";
+
+export class HttpError extends Error {
+  override readonly name = "HttpError";
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+export const errorBody = (code: ErrorCode, message: string): ErrorBody => ({
+  error: { code, message },
+});
+
+/**
+ * Map anything thrown while answering to an HttpError: bad input is the caller's to fix (400),
+ * anything else is ours (500, with a message that leaks nothing).
+ */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof InputError) return new HttpError(400, "bad_input", error.message);
+  return new HttpError(
+    500,
+    "internal",
+    "internal error; the request id in the logs tells what happened",
+  );
+}
+
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === "")
+    throw new HttpError(
+      400,
+      "bad_json",
+      'the body is empty; send a JSON measurement object or {"instances": [...]}',
+    );
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(
+      400,
+      "bad_json",
+      `the body is not valid JSON (${(error as Error).message})`,
+    );
+  }
+}

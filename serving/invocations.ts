@@ -1,0 +1,125 @@
+/**
+ * SageMaker's `POST /invocations`: the body in the caller's ContentType, the answer in its
+ * Accept, as AWS's own scikit-learn container does. Line-based forms (CSV, JSON lines) answer
+ * exactly one line per input line, in order, so batch transform can join input and output.
+ */
+import { parse as parseContentType } from "content-type";
+import Negotiator from "negotiator";
+import { csvRecordToRow, splitCsvLine } from "../core/csv.js";
+import { InputError, parseBatch, parseRow, parseRows } from "../core/input.js";
+import type { Prediction } from "../core/predictor.js";
+import { HttpError, parseJsonBody } from "./errors.js";
+
+export const JSON_TYPE = "application/json";
+export const CSV_TYPE = "text/csv";
+export const JSONLINES_TYPE = "application/jsonlines";
+/** What we read and write; JSON first, as the default for a missing Accept or `*\/*`. */
+export const MEDIA_TYPES = [JSON_TYPE, CSV_TYPE, JSONLINES_TYPE] as const;
+export type MediaType = (typeof MEDIA_TYPES)[number];
+
+/** The media type of a Content-Type header, or 415. A missing one is read as JSON. */
+export function requestType(header: string | undefined): MediaType {
+  if (header === undefined || header.trim() === "") return JSON_TYPE;
+  let type: string;
+  try {
+    type = parseContentType(header).type;
+  } catch {
+    throw unsupported(header);
+  }
+  // application/jsonl and application/x-jsonlines are seen in the wild for the same thing
+  if (type === "application/jsonl" || type === "application/x-jsonlines") return JSONLINES_TYPE;
+  if ((MEDIA_TYPES as readonly string[]).includes(type)) return type as MediaType;
+  throw unsupported(header);
+}
+
+function unsupported(header: string): HttpError {
+  return new HttpError(
+    415,
+    "unsupported_media_type",
+    `Content-Type ${JSON.stringify(header)} is not supported; send one of ${MEDIA_TYPES.join(", ")}`,
+  );
+}
+
+/** The media type to answer in, or 406. */
+export function responseType(accept: string | undefined): MediaType {
+  if (accept === undefined || accept.trim() === "") return JSON_TYPE;
+  const chosen = new Negotiator({ headers: { accept } }).mediaType([...MEDIA_TYPES]);
+  if (!chosen) {
+    throw new HttpError(
+      406,
+      "not_acceptable",
+      `cannot answer in ${JSON.stringify(accept)}; accept one of ${MEDIA_TYPES.join(", ")}`,
+    );
+  }
+  return chosen as MediaType;
+}
+
+/** Lines of a line-based body; one trailing newline is not a line. */
+function bodyLines(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === "") lines.pop();
+  if (lines.length === 0) throw new InputError("", "no rows: send at least one line");
+  return lines;
+}
+
+function lineRow(line: string, index: number, read: (line: string) => number[]): number[] {
+  const path = `line ${index + 1}`;
+  if (line.trim() === "") throw new InputError(path, "is empty; every line must hold one row");
+  try {
+    return read(line);
+  } catch (error) {
+    if (error instanceof InputError)
+      throw new InputError(error.path ? `${path}, ${error.path}` : path, error.problem);
+    throw error;
+  }
+}
+
+/** The rows of an /invocations body. */
+export function parseInvocation(type: MediaType, text: string): number[][] {
+  switch (type) {
+    case JSON_TYPE: {
+      const value = parseJsonBody(text);
+      if (
+        typeof value === "object" &&
+        value !== null &&
+        !Array.isArray(value) &&
+        "instances" in value
+      ) {
+        return parseBatch((value as { instances: unknown }).instances, "instances");
+      }
+      return parseRows(value).rows;
+    }
+    case CSV_TYPE:
+      return bodyLines(text).map((line, i) =>
+        lineRow(line, i, (l) => csvRecordToRow(splitCsvLine(l))),
+      );
+    case JSONLINES_TYPE:
+      return bodyLines(text).map((line, i) =>
+        lineRow(line, i, (l) => {
+          let value: unknown;
+          try {
+            value = JSON.parse(l);
+          } catch (error) {
+            throw new InputError("", `not valid JSON (${(error as Error).message})`);
+          }
+          return parseRow(value);
+        }),
+      );
+  }
+}
+
+/** The body of an /invocations answer. */
+export function formatInvocation(
+  type: MediaType,
+  predictions: readonly Prediction[],
+  modelVersion: string,
+): string {
+  switch (type) {
+    case JSON_TYPE:
+      return JSON.stringify({ predictions, model_version: modelVersion });
+    case CSV_TYPE:
+      return `${predictions.map((p) => p.species).join("\n")}\n`;
+    case JSONLINES_TYPE:
+      return `${predictions.map((p) => JSON.stringify(p)).join("\n")}\n`;
+  }
+}
