@@ -1,8 +1,9 @@
 /**
  * A content hash of a Docker build context: every file the build can see (the context minus what
- * .dockerignore excludes), by relative path and content, plus the Dockerfile and the build
- * arguments. It names the image's tag, so the same sources always get the same tag and any change
- * a build could see gets a new one (the repository's tags are immutable).
+ * the ignore file excludes), by relative path, permissions and content, plus the Dockerfile and
+ * the build arguments. It names the image's tag, so the same sources always get the same tag and
+ * any change that makes the provider rebuild (its own context hash also covers permissions) gets a
+ * new one: the repository's tags are immutable, and pushing an existing tag fails.
  */
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
@@ -60,10 +61,19 @@ function ignored(rules: readonly Rule[], path: string): boolean {
   return result;
 }
 
+/** Docker's choice of ignore file: `<Dockerfile>.dockerignore` first, else `<context>/.dockerignore`. */
+export function ignoreFileFor(context: string, dockerfile?: string): string | undefined {
+  const candidates = [
+    ...(dockerfile ? [`${dockerfile}.dockerignore`] : []),
+    join(context, ".dockerignore"),
+  ];
+  return candidates.find((file) => existsSync(file));
+}
+
 /** Files of the context the build can see, relative and slash-separated, sorted. */
-export function contextFiles(context: string): string[] {
-  const ignoreFile = join(context, ".dockerignore");
-  const rules = existsSync(ignoreFile) ? parseDockerignore(readFileSync(ignoreFile, "utf8")) : [];
+export function contextFiles(context: string, dockerfile?: string): string[] {
+  const ignoreFile = ignoreFileFor(context, dockerfile);
+  const rules = ignoreFile ? parseDockerignore(readFileSync(ignoreFile, "utf8")) : [];
   // with no exceptions an ignored folder can be skipped whole (node_modules, .git)
   const canPrune = !rules.some((r) => r.negated);
   const files: string[] = [];
@@ -94,11 +104,13 @@ export function hashBuildContext(
     hash.update(":");
     hash.update(value);
   };
-  for (const file of contextFiles(context)) {
+  for (const file of contextFiles(context, dockerfile)) {
     const full = join(context, file);
+    const info = lstatSync(full);
     field(file);
+    field((info.mode & 0o7777).toString(8));
     // a link is sent to the builder as a link: its target is its content
-    field(lstatSync(full).isSymbolicLink() ? `-> ${readlinkSync(full)}` : readFileSync(full));
+    field(info.isSymbolicLink() ? `-> ${readlinkSync(full)}` : readFileSync(full));
   }
   field("Dockerfile");
   field(readFileSync(dockerfile));

@@ -6,7 +6,7 @@
  * @pulumi/docker-build and why the BUILDX_NO_DEFAULT_ATTESTATIONS check.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
@@ -46,6 +46,12 @@ export interface TrainingImageArgs {
 }
 
 const TRUE = new Set(["1", "t", "T", "true", "TRUE", "True"]);
+
+/** A path relative to the working directory (Pulumi's project folder), "." for the folder itself. */
+export function fromProjectDir(path: string): string {
+  const rel = relative(process.cwd(), resolve(path));
+  return rel === "" ? "." : isAbsolute(rel) ? path : rel;
+}
 
 /** An ECR repository name from project, stack and component names (lower case, ECR's characters). */
 export function repositoryNameFor(project: string, stack: string, name: string): string {
@@ -144,8 +150,10 @@ export class TrainingImage extends pulumi.ComponentResource {
     this.image = new dockerbuild.Image(
       `${name}-image`,
       {
-        context: { location: context },
-        dockerfile: { location: dockerfile },
+        // relative to the project folder (the provider's working directory): an absolute path
+        // would differ between clones and make every `up` from a new checkout rebuild and re-push
+        context: { location: context.apply(fromProjectDir) },
+        dockerfile: { location: dockerfile.apply(fromProjectDir) },
         platforms: [pulumi.output(args.platform ?? "linux/amd64")],
         buildArgs,
         tags: [pulumi.interpolate`${this.repository.repositoryUrl}:${this.imageTag}`],

@@ -61,6 +61,10 @@ const imageSchema = z
     context: z.string().min(1).optional(),
     dockerfile: z.string().min(1).optional(),
     baseImage: z.string().min(1).optional(),
+    tag: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be a valid image tag")
+      .optional(),
     keepImages: int(1, 1000).default(20),
     forceDelete: z.boolean().default(false),
   })

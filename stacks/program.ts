@@ -95,6 +95,7 @@ export async function irisStack(
       context: fromRoot(root, config.image.context),
       dockerfile: fromRoot(root, config.image.dockerfile),
       baseImage: config.image.baseImage,
+      tag: config.image.tag,
       keepImages: config.image.keepImages,
       forceDelete: config.image.forceDelete,
     });

@@ -348,6 +348,10 @@ describe("the iris-mlops stack", () => {
         /iris-mlops:logRetentionDays: must be one of 1, 3, 5, 7, 14/,
       );
       problem({ "iris-mlops:model": { trees: 0 } }, /iris-mlops:model\.trees: /);
+      problem(
+        { "iris-mlops:image": { tag: "latest tag" } },
+        /iris-mlops:image\.tag: must be a valid image tag/,
+      );
       problem({ "iris-mlops:model": { maxFeatures: 7 } }, /iris-mlops:model: maxFeatures must be/);
     });
 

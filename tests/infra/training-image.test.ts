@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { contextFiles, hashBuildContext } from "../../components/context-hash.js";
 import { TrainingImage, type TrainingImageArgs } from "../../components/training-image.js";
@@ -73,8 +73,12 @@ describe("TrainingImage", () => {
 
     it("builds the context's Dockerfile for linux/amd64 and pushes a Docker v2 manifest", () => {
       const img = mocks.one("docker-build:index:Image").inputs;
-      assert.deepEqual(img.context, { location: FIXTURE_IMAGE_CONTEXT });
-      assert.deepEqual(img.dockerfile, { location: join(FIXTURE_IMAGE_CONTEXT, "Dockerfile") });
+      // relative to the project folder, so another clone elsewhere registers the same inputs
+      assert.deepEqual(img.context, { location: relative(process.cwd(), FIXTURE_IMAGE_CONTEXT) });
+      assert.deepEqual(img.dockerfile, {
+        location: relative(process.cwd(), join(FIXTURE_IMAGE_CONTEXT, "Dockerfile")),
+      });
+      assert.ok(!img.context.location.startsWith("/"));
       assert.deepEqual(img.platforms, ["linux/amd64"]);
       // a registry export with Docker media types, not the `push` shorthand (OCI by default)
       assert.equal(img.push, false);
@@ -201,7 +205,25 @@ describe("TrainingImage", () => {
       }
     });
 
-    it("changes with a visible file, not with an ignored one", async () => {
+    it("prefers <Dockerfile>.dockerignore to the context's .dockerignore, as Docker does", async () => {
+      const tmp = await tempDir("context-ignore");
+      try {
+        await mkdir(join(tmp.dir, "docker"), { recursive: true });
+        const dockerfile = join(tmp.dir, "docker", "serve.Dockerfile");
+        await writeFile(dockerfile, "FROM scratch\n");
+        await writeFile(join(tmp.dir, ".dockerignore"), "a.txt\n");
+        await writeFile(`${dockerfile}.dockerignore`, "b.txt\n");
+        await writeFile(join(tmp.dir, "a.txt"), "a");
+        await writeFile(join(tmp.dir, "b.txt"), "b");
+        const files = contextFiles(tmp.dir, dockerfile);
+        assert.ok(files.includes("a.txt"));
+        assert.ok(!files.includes("b.txt"));
+      } finally {
+        await tmp.remove();
+      }
+    });
+
+    it("changes with a visible file or its permissions, not with an ignored one", async () => {
       const tmp = await tempDir("context-hash");
       try {
         const dockerfile = join(tmp.dir, "Dockerfile");
@@ -215,6 +237,9 @@ describe("TrainingImage", () => {
         await writeFile(join(tmp.dir, "app.js"), "2");
         const second = hashBuildContext(tmp.dir, dockerfile);
         assert.notEqual(second, first, "visible file");
+        await chmod(join(tmp.dir, "app.js"), 0o755);
+        assert.notEqual(hashBuildContext(tmp.dir, dockerfile), second, "permissions");
+        await chmod(join(tmp.dir, "app.js"), 0o644);
         assert.notEqual(hashBuildContext(tmp.dir, dockerfile, { BASE_IMAGE: "x" }), second);
       } finally {
         await tmp.remove();
