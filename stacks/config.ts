@@ -14,22 +14,30 @@ import {
 
 export const NAMESPACE = "iris-mlops";
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
-const retention = z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
-  message: `must be one of ${LOG_RETENTION_DAYS.join(", ")}`,
-});
+// `pulumi config set --path` may store scalars as strings: read numerals and true/false as well
+const toNumber = (v: unknown) =>
+  typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+const toBoolean = (v: unknown) => (v === "true" ? true : v === "false" ? false : v);
+const num = <T extends z.ZodType>(schema: T) => z.preprocess(toNumber, schema);
+const bool = () => z.preprocess(toBoolean, z.boolean());
+const int = (min: number, max: number) => num(z.number().int().min(min).max(max));
+const retention = num(
+  z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+    message: `must be one of ${LOG_RETENTION_DAYS.join(", ")}`,
+  }),
+);
 
 const modelSchema = z
   .object({
     trees: int(1, 5000),
-    maxFeatures: z.number().positive(),
-    replacement: z.boolean(),
-    bagging: z.boolean(),
+    maxFeatures: num(z.number().positive()),
+    replacement: bool(),
+    bagging: bool(),
     seed: int(0, 2 ** 31 - 1),
     maxDepth: int(1, 1000),
     minSamples: int(1, 1000),
-    gainThreshold: z.number().min(0).lt(1),
-    testFraction: z.number().gt(0).lt(1),
+    gainThreshold: num(z.number().min(0).lt(1)),
+    testFraction: num(z.number().gt(0).lt(1)),
     folds: int(2, 20),
   })
   .partial()
@@ -37,7 +45,7 @@ const modelSchema = z
 
 const bucketSchema = z
   .object({
-    forceDestroy: z.boolean().default(false),
+    forceDestroy: bool().default(false),
     noncurrentVersionDays: int(1, 3650).default(30),
     kmsKeyArn: z.string().startsWith("arn:").optional(),
   })
@@ -66,20 +74,19 @@ const imageSchema = z
       .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be a valid image tag")
       .optional(),
     keepImages: int(1, 1000).default(20),
-    forceDelete: z.boolean().default(false),
+    forceDelete: bool().default(false),
   })
   .strict();
 
 const sagemakerSchema = z
   .object({
-    enabled: z.boolean().default(false),
+    enabled: bool().default(false),
     mode: z.enum(["serverless", "instances"]).default("serverless"),
-    memoryMb: z
-      .number()
-      .refine((m) => [1024, 2048, 3072, 4096, 5120, 6144].includes(m), {
+    memoryMb: num(
+      z.number().refine((m) => [1024, 2048, 3072, 4096, 5120, 6144].includes(m), {
         message: "must be 1024 to 6144 in steps of 1024",
-      })
-      .default(2048),
+      }),
+    ).default(2048),
     maxConcurrency: int(1, 200).default(5),
     instanceType: z
       .string()
@@ -88,7 +95,7 @@ const sagemakerSchema = z
     instanceCount: int(1, 100).default(1),
     minInstances: int(1, 100).default(1),
     maxInstances: int(1, 100).default(2),
-    targetInvocations: z.number().positive().default(100),
+    targetInvocations: num(z.number().positive()).default(100),
   })
   .strict()
   .refine((s) => s.minInstances <= s.maxInstances, {

@@ -315,6 +315,24 @@ describe("the iris-mlops stack", () => {
       assert.equal(config.modelPath, "artifacts/model.tar.gz");
     });
 
+    it("reads nested scalars stored as strings by `pulumi config set --path`", () => {
+      const config = parseStackConfig({
+        "iris-mlops:sagemaker": JSON.stringify({
+          enabled: "true",
+          mode: "instances",
+          maxInstances: "4",
+        }),
+        "iris-mlops:bucket": JSON.stringify({ forceDestroy: "false" }),
+        "iris-mlops:model": JSON.stringify({ trees: "20", gainThreshold: "0.05" }),
+      });
+      assert.equal(config.sagemaker.enabled, true);
+      assert.equal(config.sagemaker.maxInstances, 4);
+      assert.equal(config.bucket.forceDestroy, false);
+      assert.equal(config.model.trees, 20);
+      assert.equal(config.model.gainThreshold, 0.05);
+      problem({ "iris-mlops:sagemaker": { enabled: "yes" } }, /sagemaker\.enabled/);
+    });
+
     it("names an unknown key and lists the known ones", () => {
       problem(
         { "iris-mlops:sagemkaer": { enabled: true } },
