@@ -244,7 +244,7 @@ export async function settle(recorder: Recorder, outputs: pulumi.Output<unknown>
   let count = -1;
   let quiet = 0;
   while (quiet < 4) {
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 25));
     if (recorder.resources.length === count) quiet++;
     else {
       count = recorder.resources.length;

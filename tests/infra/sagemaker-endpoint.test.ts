@@ -18,7 +18,12 @@ const ARGS: SageMakerEndpointArgs = {
 async function build(args: Partial<SageMakerEndpointArgs> = {}) {
   const mocks = await useMocks({}, "prod");
   const sm = new SageMakerEndpoint("sagemaker", { ...ARGS, ...args });
-  await settle(mocks, [sm.endpointName, sm.endpointArn, sm.endpointConfigName]);
+  await settle(mocks, [
+    sm.endpointName,
+    sm.endpointArn,
+    sm.endpointConfigName,
+    ...(sm.scalingPolicy ? [sm.scalingPolicy.id] : []),
+  ]);
   return { mocks, sm };
 }
 
