@@ -110,9 +110,9 @@ const deepText: fc.Arbitrary<string> = fc
       case 0:
         return "[".repeat(depth) + "]".repeat(depth);
       case 1:
-        return '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+        return `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
       case 2:
-        return '{"instances":'.repeat(depth) + "[]" + "}".repeat(depth);
+        return `${'{"instances":'.repeat(depth)}[]${"}".repeat(depth)}`;
       case 3:
         return `{"instances":[${"[".repeat(depth)}5.1,3.5,1.4,0.2${"]".repeat(depth)}]}`;
       default:
