@@ -63,6 +63,11 @@ export function buildApp({
     // a stopping server closes idle keep-alive connections at once instead of waiting them out
     forceCloseConnections: "idle",
     return503OnClosing: true,
+    // a URL that cannot be decoded (/%zz) never reaches a route or the error handler: answer it
+    // in the one error shape too, not fastify's own
+    frameworkErrors: (error, _request, reply) => {
+      sendError(reply, new HttpError(400, "bad_input", error.message));
+    },
   });
 
   // Every body arrives as text and is read by the route, whatever the Content-Type: /predict
