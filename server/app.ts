@@ -87,6 +87,18 @@ export function buildApp({
         ),
       );
     }
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      // a Content-Type that is not a media type at all ("foo bar", ""): fastify refuses it before
+      // any route reads the body; a 415 carries the 415 code, as every other 415 does
+      return sendError(
+        reply,
+        new HttpError(
+          415,
+          "unsupported_media_type",
+          `Content-Type ${JSON.stringify(request.headers["content-type"] ?? "")} is not a valid media type`,
+        ),
+      );
+    }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, new HttpError(error.statusCode, "bad_input", error.message));
     }
