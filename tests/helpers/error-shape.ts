@@ -29,3 +29,23 @@ export function expectErrorBody(body: string, code?: string): ErrorShape {
   if (code !== undefined) assert.equal(actual, code, `error code in ${body}`);
   return { code: actual as string, message: message as string };
 }
+
+/** The codes each 4xx status may carry: a client can switch on the code alone. */
+export const CODES_BY_STATUS: Record<number, readonly string[]> = {
+  400: ["bad_json", "bad_input"],
+  404: ["not_found"],
+  405: ["method_not_allowed"],
+  406: ["not_acceptable"],
+  413: ["payload_too_large"],
+  415: ["unsupported_media_type"],
+  503: ["model_unavailable"],
+};
+
+/** The error shape, with a code that belongs to the status. */
+export function expectErrorFor(status: number, body: string): ErrorShape {
+  const error = expectErrorBody(body);
+  const codes = CODES_BY_STATUS[status];
+  assert.ok(codes, `unexpected error status ${status}: ${body}`);
+  assert.ok(codes.includes(error.code), `status ${status} with code ${error.code}: ${body}`);
+  return error;
+}

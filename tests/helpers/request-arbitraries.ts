@@ -165,6 +165,16 @@ export const lineBody: fc.Arbitrary<string> = fc
   .map(([lines, eol, trailing]) => lines.join(eol) + (trailing ? eol : ""));
 
 export const contentType: fc.Arbitrary<string | undefined> = fc.oneof(
+  {
+    arbitrary: fc.constantFrom(
+      undefined,
+      "application/json",
+      "text/csv",
+      "application/jsonlines",
+      "text/csv; charset=utf-8",
+    ),
+    weight: 3,
+  },
   fc.constantFrom(
     undefined,
     "application/json",
