@@ -33,7 +33,7 @@ export function trainedModel(): Promise<TrainedModel> {
   trained ??= (async () => {
     const result = train(loadIris(), { ...DEFAULT_TRAIN_OPTIONS, trees: 20, folds: 2 });
     const tarball = await packTarGz(result.files);
-    const dir = await tempDir("iris-model-");
+    const dir = await tempDir("serving-tests-model-");
     await writeArtifact(dir, result.files);
     const predictor = await loadPredictor(tarball);
     return {

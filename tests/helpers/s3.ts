@@ -30,7 +30,7 @@ export class FakeS3 {
 
   /** Start on a free port; the store lives in a fresh temporary folder. */
   static async start(): Promise<FakeS3> {
-    const s3 = new FakeS3(await tempDir("s3rver-"), 0);
+    const s3 = new FakeS3(await tempDir("serving-tests-s3rver-"), 0);
     await s3.start();
     return s3;
   }

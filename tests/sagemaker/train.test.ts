@@ -30,7 +30,7 @@ async function runJob({
   /** Files of input/data/train/. */
   channel?: Record<string, string>;
 }): Promise<Job> {
-  const root = await tempDir("opt-ml-");
+  const root = await tempDir("serving-tests-opt-ml-");
   await mkdir(join(root, "input/config"), { recursive: true });
   if (hyperparameters !== undefined) {
     const text =
