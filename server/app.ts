@@ -43,7 +43,8 @@ const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as cons
 
 function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   if (error.status === 405) {
-    reply.header("allow", ROUTES[reply.request.url.split("?")[0] as string] ?? "");
+    const path = (reply.request.url.split("?")[0] as string).replace(/(.)\/$/, "$1");
+    reply.header("allow", ROUTES[path] ?? "");
   }
   return reply
     .code(error.status)
@@ -63,6 +64,8 @@ export function buildApp({
     // a stopping server closes idle keep-alive connections at once instead of waiting them out
     forceCloseConnections: "idle",
     return503OnClosing: true,
+    // /predict/ is /predict, as API Gateway's Lambda answers it
+    routerOptions: { ignoreTrailingSlash: true },
     // a URL that cannot be decoded (/%zz) never reaches a route or the error handler: answer it
     // in the one error shape too, not fastify's own
     frameworkErrors: (error, _request, reply) => {

@@ -395,7 +395,6 @@ describe("server/app.ts buildApp (inject)", () => {
     for (const [method, url] of [
       ["GET", "/"],
       ["GET", "/nowhere"],
-      ["POST", "/predict/"],
       ["POST", "/invocations/x"],
       ["GET", "/PING"],
     ] as const) {
@@ -403,6 +402,28 @@ describe("server/app.ts buildApp (inject)", () => {
         expectError(await inject({ method, url }), 404, "not_found");
       });
     }
+
+    it("treats a trailing slash as the route itself, as the Lambda does", async () => {
+      const res = await inject({ method: "POST", url: "/predict/", payload: "[5.1,3.5,1.4,0.2]" });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.json().species, "setosa");
+      const wrongMethod = await inject({ method: "GET", url: "/predict/" });
+      expectError(wrongMethod, 405, "method_not_allowed");
+      assert.equal(wrongMethod.headers.allow, "POST");
+    });
+
+    it("reads JSON on /invocations as /predict does: nothing may stand beside instances", async () => {
+      for (const url of ["/predict", "/invocations"]) {
+        const res = await inject({
+          method: "POST",
+          url,
+          headers: { "content-type": "application/json" },
+          payload: '{"instances":[[5.1,3.5,1.4,0.2]],"extra":1}',
+        });
+        expectError(res, 400, "bad_input");
+        assert.match(res.json().error.message, /unknown field "extra" beside "instances"/);
+      }
+    });
 
     const wrong: [InjectOptions["method"], string, string][] = [
       ["GET", "/predict", "POST"],
