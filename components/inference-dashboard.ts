@@ -160,12 +160,19 @@ export function dashboardWidgets(c: Context): Widget[] {
       properties: { title: "Alarms", alarms: c.alarms, sortBy: "stateUpdatedTimestamp" },
     });
   }
-  // lay out two per row
-  return widgets.map((w, i) => ({
-    ...w,
-    x: (w.width as number) === 24 ? 0 : (i % 2) * 12,
-    y: Math.floor(i / 2) * 6,
-  }));
+  // left to right, two to a row; a full-width widget takes a row of its own
+  let x = 0;
+  let y = 0;
+  return widgets.map((w) => {
+    const width = w.width as number;
+    if (x + width > 24) {
+      x = 0;
+      y += 6;
+    }
+    const placed = { ...w, x, y };
+    x += width;
+    return placed;
+  });
 }
 
 export class InferenceDashboard extends pulumi.ComponentResource {
