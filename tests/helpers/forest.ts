@@ -2,18 +2,20 @@
  * Reference tools for checking the compiled forest against ml-random-forest: each library tree's
  * own vote, a compiled forest cut down to one tree, and rows built to reach a given split.
  */
+import { Matrix, MatrixColumnSelectionView } from "ml-matrix";
 import type { CompiledForest } from "../../core/forest.js";
 import type { LibraryForest } from "./model.js";
 
 /**
  * Each library tree's label for every row: `labels[t][r]`. The tree sees the columns listed in
- * `indexes[t]`, so it is given the row with those columns selected, as the library does.
+ * `indexes[t]`, so it is given the rows with those columns selected (a view, as the library
+ * makes one; copying every row for every tree was 3x slower).
  */
 export function libraryTreeLabels(library: LibraryForest, rows: readonly number[][]): number[][] {
-  return library.estimators.map((tree, t) => {
-    const columns = library.indexes[t] as number[];
-    return tree.predict(rows.map((row) => columns.map((c) => row[c] as number)));
-  });
+  const matrix = new Matrix(rows as number[][]);
+  return library.estimators.map((tree, t) =>
+    tree.predict(new MatrixColumnSelectionView(matrix, library.indexes[t] as number[])),
+  );
 }
 
 /** Per row, the number of library trees voting for each class. */

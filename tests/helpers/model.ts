@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { AbstractMatrix } from "ml-matrix";
 import { RandomForestClassifier } from "ml-random-forest";
 import { type Files, packTarGz } from "../../core/archive.js";
 import {
@@ -54,7 +55,7 @@ export function featureMaxima(): number[] {
 export interface LibraryForest {
   predict(rows: number[][]): number[];
   indexes: number[][];
-  estimators: { predict(rows: number[][]): number[] }[];
+  estimators: { predict(rows: number[][] | AbstractMatrix): number[] }[];
 }
 
 export interface TrainedModel {
