@@ -175,6 +175,8 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 /** Read the artifact's files from a folder (only the manifest and what it lists), a .tar.gz file or its bytes. */
 export async function readArtifactFiles(source: string | Uint8Array): Promise<Files> {
   let bytes: Uint8Array;
+  // name the file when there is one: "the model is not a .tar.gz" alone does not say which
+  const where = typeof source === "string" ? `${source}: ` : "";
   if (typeof source === "string") {
     const info = await stat(source).catch((error: Error) => {
       throw new ArtifactError(`cannot read the model at ${source} (${error.message})`);
@@ -203,13 +205,13 @@ export async function readArtifactFiles(source: string | Uint8Array): Promise<Fi
     bytes = source;
   }
   if (bytes[0] !== GZIP_MAGIC[0] || bytes[1] !== GZIP_MAGIC[1]) {
-    throw new ArtifactError("the model is not a .tar.gz (no gzip header)");
+    throw new ArtifactError(`${where}the model is not a .tar.gz (no gzip header)`);
   }
   try {
     return await unpackTarGz(bytes);
   } catch (error) {
     throw new ArtifactError(
-      `the model archive is truncated or corrupt: ${(error as Error).message}`,
+      `${where}the model archive is truncated or corrupt: ${(error as Error).message}`,
     );
   }
 }
