@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { type Files, unpackTarGz } from "./archive.js";
 import { FEATURES } from "./features.js";
-import type { CompiledForest } from "./forest.js";
+import { type CompiledForest, checkCompiledForest } from "./forest.js";
 import type { NoveltyModel } from "./novelty.js";
 
 export const ARTIFACT_FORMAT = "iris-mlops.model/1";
@@ -165,6 +165,21 @@ export function verifyArtifact(files: Files): Artifact {
   if (compiled.data.forest.classes !== manifest.classes.length) {
     throw new ArtifactError(
       `${COMPILED_JSON} has ${compiled.data.forest.classes} classes, ${MANIFEST} names ${manifest.classes.length}`,
+    );
+  }
+  // the structure the predictor relies on, checked here so that a bad file is an ArtifactError
+  // at load time rather than a plain Error (or a TypeError at the first prediction)
+  try {
+    checkCompiledForest(compiled.data.forest);
+  } catch (error) {
+    throw new ArtifactError(
+      `${COMPILED_JSON} holds a malformed forest: ${(error as Error).message}`,
+    );
+  }
+  const { means, precisions } = compiled.data.novelty;
+  if (means.length !== manifest.classes.length || precisions.length !== means.length) {
+    throw new ArtifactError(
+      `${COMPILED_JSON} has a novelty model with ${means.length} means and ${precisions.length} precisions, ${MANIFEST} names ${manifest.classes.length} classes`,
     );
   }
   return { manifest, compiled: compiled.data };
