@@ -103,7 +103,7 @@ describe("cli: train", function () {
     }
     assert.match(train.stdout, /--trees <n> +number of trees \(default: 50\)/);
 
-    const predict = await runCli(["help", "predict"]);
+    const predict = await runCli(["predict", "--help"]);
     assert.equal(predict.code, 0);
     assert.match(predict.stdout, /^Usage: iris-mlops predict \[options\]/);
     for (const flag of ["--model <path>", "--input <file>", "--format <format>"]) {
