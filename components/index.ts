@@ -6,6 +6,7 @@
 export * from "./alarms.js";
 export * from "./bundle.js";
 export * from "./context-hash.js";
+export * from "./github-deploy-roles.js";
 export * from "./inference-dashboard.js";
 export * from "./lambda-inference-api.js";
 export * from "./model-bucket.js";

@@ -59,6 +59,12 @@ export interface LambdaInferenceApiArgs {
   readonly serverErrorRateThreshold?: pulumi.Input<number>;
   /** Percentage of requests answered 4xx in 5 minutes (with at least 20 requests) that fires the client-error alarm. Default 20. */
   readonly clientErrorRateThreshold?: pulumi.Input<number>;
+  /**
+   * ARN of a managed policy set as the role's permissions boundary: what the role may do at most,
+   * whatever its own policy says. The deploy role of `GitHubDeployRoles` only creates roles that
+   * carry its boundary. Default: none.
+   */
+  readonly permissionsBoundary?: pulumi.Input<string>;
   /** Tags for every taggable child. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -160,6 +166,7 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
             },
           ],
         }),
+        permissionsBoundary: args.permissionsBoundary,
         tags: args.tags,
       },
       parent,

@@ -53,9 +53,13 @@ export async function readModelArtifact(path: string): Promise<ModelArtifactInfo
   };
 }
 
-/** An S3 bucket prefix from a component name: lower case, S3's characters, at most 37 long. */
-export function bucketPrefixFor(name: string): string {
-  const cleaned = name
+/**
+ * An S3 bucket prefix from project, stack and component name (`iris-mlops-prod-models-`): lower
+ * case, S3's characters, at most 37 long. Named like the stack's other resources, so a deploy
+ * role can be scoped to them (components/github-deploy-roles.ts).
+ */
+export function bucketPrefixFor(project: string, stack: string, name: string): string {
+  const cleaned = `${project}-${stack}-${name}`
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, "-")
     .replace(/^-+/, "")
@@ -94,7 +98,7 @@ export class ModelBucket extends pulumi.ComponentResource {
     this.bucket = new aws.s3.Bucket(
       `${name}-bucket`,
       {
-        bucketPrefix: bucketPrefixFor(name),
+        bucketPrefix: bucketPrefixFor(pulumi.getProject(), pulumi.getStack(), name),
         forceDestroy: args.forceDestroy ?? false,
         tags: args.tags,
       },

@@ -62,6 +62,12 @@ export interface SageMakerEndpointArgs {
   readonly alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
   /** p99 model latency (milliseconds, over 5 minutes, 2 of 3 periods) that fires the latency alarm. Default 100. */
   readonly modelLatencyThresholdMs?: pulumi.Input<number>;
+  /**
+   * ARN of a managed policy set as the role's permissions boundary: what the role may do at most,
+   * whatever its own policy says. The deploy role of `GitHubDeployRoles` only creates roles that
+   * carry its boundary. Default: none.
+   */
+  readonly permissionsBoundary?: pulumi.Input<string>;
   /** Tags for every taggable child. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -177,6 +183,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
             },
           ],
         }),
+        permissionsBoundary: args.permissionsBoundary,
         tags: args.tags,
       },
       parent,

@@ -120,6 +120,7 @@ const stackSchema = z
     sagemaker: sagemakerSchema.default(sagemakerSchema.parse({})),
     logRetentionDays: retention.default(14),
     alerts: alertsSchema.default({ enabled: true }),
+    permissionsBoundaryArn: z.string().startsWith("arn:").optional(),
   })
   .strict();
 

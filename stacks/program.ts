@@ -80,9 +80,11 @@ export async function irisStack(
       endpoint: config.alerts.email,
     });
   }
-  const alarms = {
+  // what every role-owning component shares: alarms and the deploy role's permissions boundary
+  const shared = {
     alarms: config.alerts.enabled,
     alarmActions: alertTopic ? [alertTopic.arn] : [],
+    permissionsBoundary: config.permissionsBoundaryArn,
   };
 
   const models = new ModelBucket("models", {
@@ -106,7 +108,7 @@ export async function irisStack(
     throttlingRateLimit: config.api.throttleRate,
     corsAllowOrigins: config.api.corsOrigins,
     logRetentionInDays: config.logRetentionDays,
-    ...alarms,
+    ...shared,
   });
   const alarmArns = Object.values(api.alarms ?? {}).map((alarm) => alarm.arn);
 
@@ -138,7 +140,7 @@ export async function irisStack(
       maxInstanceCount: sm.maxInstances,
       targetInvocationsPerInstance: sm.targetInvocations,
       logRetentionInDays: config.logRetentionDays,
-      ...alarms,
+      ...shared,
     });
     alarmArns.push(...Object.values(endpoint.alarms ?? {}).map((alarm) => alarm.arn));
     imageUri = image.imageUri;

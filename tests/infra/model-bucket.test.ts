@@ -146,7 +146,7 @@ describe("ModelBucket", () => {
 
     it("exposes the model's key, URI, object ARN, version and sha256", async () => {
       const bucket = await value(models.bucketName);
-      assert.match(bucket, /^models-/);
+      assert.match(bucket, /^iris-mlops-test-models-[0-9a-f]+$/);
       assert.equal(await value(models.bucketArn), `arn:aws:s3:::${bucket}`);
       assert.equal(await value(models.modelKey), `models/${version}/model.tar.gz`);
       assert.equal(await value(models.modelS3Uri), `s3://${bucket}/models/${version}/model.tar.gz`);

@@ -87,7 +87,7 @@ describe("the iris-mlops stack", () => {
       assert.match(await value(outputs.apiUrl), /^https:\/\/api[0-9a-f]+\.execute-api\./);
       assert.match(
         await value(outputs.modelS3Uri),
-        /^s3:\/\/models-[0-9a-f]+\/models\/[0-9a-f]{16}\/model\.tar\.gz$/,
+        /^s3:\/\/iris-mlops-test-models-[0-9a-f]+\/models\/[0-9a-f]{16}\/model\.tar\.gz$/,
       );
       assert.equal(outputs.imageUri, undefined);
       assert.equal(outputs.endpointName, undefined);

@@ -1,0 +1,475 @@
+/**
+ * GitHubDeployRoles: what GitHub Actions needs to deploy this project with no stored AWS keys.
+ * GitHub's OIDC provider (or an existing one), and roles that only GitHub jobs of one repository
+ * can assume, each for a short session:
+ * - per stack, a deploy role for jobs running in the GitHub environment of the same name, allowed
+ *   what `pulumi up` of that stack needs on the resources named `<project>-<stack>-*` (the
+ *   project's Pulumi.yaml sets that naming pattern), and nothing else;
+ * - a preview role for pull-request jobs, read-only on the project's resources.
+ * Roles the deploy role creates must carry the permissions boundary created here, so a deploy
+ * can never mint a role more powerful than the boundary (no escalation through iam:PassRole).
+ * API Gateway HTTP APIs and Application Auto Scaling cannot be scoped by name: the deploy role
+ * may manage those in its region; docs/ci-cd.md says so.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ArgumentError } from "./validate.js";
+
+export const GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com";
+const AUDIENCE = "sts.amazonaws.com";
+
+export interface GitHubDeployRolesArgs {
+  /** The repository whose workflows may assume the roles, `owner/name`. Required. */
+  readonly repository: string;
+  /** The stacks (and GitHub environments of the same names) to deploy. Default ["dev", "prod"]. */
+  readonly stacks?: string[];
+  /** The Pulumi project whose resources the roles manage. Default "iris-mlops". */
+  readonly project?: string;
+  /** ARN of the account's existing GitHub OIDC provider (an account has at most one). Default: create it. */
+  readonly oidcProviderArn?: pulumi.Input<string>;
+  /** Longest session a role grants, in seconds. Default 3600. */
+  readonly maxSessionDuration?: number;
+  /** Tags for every taggable child. Default: none. */
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+interface Scope {
+  partition: string;
+  region: string;
+  account: string;
+  project: string;
+  /** One stack's resources; undefined for all of the project's. */
+  stack?: string | undefined;
+}
+
+type Statement = {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+};
+
+/**
+ * ARN patterns of a scope's resources. Names start with `<project>-<stack>-` (autonaming pattern,
+ * bucket prefixes, log groups, the endpoint); image repositories are `<project>/<stack>/<name>`.
+ */
+function arns(scope: Scope) {
+  const s = {
+    ...scope,
+    prefix: scope.stack ? `${scope.project}-${scope.stack}` : scope.project,
+    repositories: scope.stack ? `${scope.project}/${scope.stack}/*` : `${scope.project}/*`,
+  };
+  return {
+    bucket: `arn:${s.partition}:s3:::${s.prefix}-*`,
+    objects: `arn:${s.partition}:s3:::${s.prefix}-*/*`,
+    repository: `arn:${s.partition}:ecr:${s.region}:${s.account}:repository/${s.repositories}`,
+    function: `arn:${s.partition}:lambda:${s.region}:${s.account}:function:${s.prefix}-*`,
+    role: `arn:${s.partition}:iam::${s.account}:role/${s.prefix}-*`,
+    logGroups: ["lambda", "apigateway", "sagemaker/Endpoints"].flatMap((kind) => [
+      `arn:${s.partition}:logs:${s.region}:${s.account}:log-group:/aws/${kind}/${s.prefix}-*`,
+      `arn:${s.partition}:logs:${s.region}:${s.account}:log-group:/aws/${kind}/${s.prefix}-*:*`,
+    ]),
+    sagemaker: ["model", "endpoint-config", "endpoint"].map(
+      (kind) => `arn:${s.partition}:sagemaker:${s.region}:${s.account}:${kind}/${s.prefix}-*`,
+    ),
+    alarms: `arn:${s.partition}:cloudwatch:${s.region}:${s.account}:alarm:${s.prefix}-*`,
+    dashboard: `arn:${s.partition}:cloudwatch::${s.account}:dashboard/${s.prefix}${s.stack ? "" : "-*"}`,
+    topics: `arn:${s.partition}:sns:${s.region}:${s.account}:${s.prefix}-*`,
+    apis: [
+      `arn:${s.partition}:apigateway:${s.region}::/apis`,
+      `arn:${s.partition}:apigateway:${s.region}::/apis/*`,
+      `arn:${s.partition}:apigateway:${s.region}::/tags/*`,
+    ],
+  };
+}
+
+/** What `pulumi up` of one stack needs, on that stack's resources only. */
+export function deployStatements(s: Scope, boundaryArn: string): Statement[] {
+  const a = arns(s);
+  const roleActions = [
+    "iam:GetRole",
+    "iam:UpdateRole",
+    "iam:DeleteRole",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:ListRoleTags",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:GetRolePolicy",
+    "iam:ListRolePolicies",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:DeleteRolePolicy",
+  ];
+  return [
+    { Sid: "ModelBuckets", Effect: "Allow", Action: "s3:*", Resource: [a.bucket, a.objects] },
+    { Sid: "ImageRepositories", Effect: "Allow", Action: "ecr:*", Resource: a.repository },
+    // the registry login has no resource to scope to
+    { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+    { Sid: "Functions", Effect: "Allow", Action: "lambda:*", Resource: a.function },
+    { Sid: "ManageRoles", Effect: "Allow", Action: roleActions, Resource: a.role },
+    {
+      // a role may be created or given a policy only with the boundary on it
+      Sid: "CreateBoundedRoles",
+      Effect: "Allow",
+      Action: ["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"],
+      Resource: a.role,
+      Condition: { StringEquals: { "iam:PermissionsBoundary": boundaryArn } },
+    },
+    {
+      Sid: "KeepBoundaries",
+      Effect: "Deny",
+      Action: "iam:DeleteRolePermissionsBoundary",
+      Resource: a.role,
+    },
+    {
+      Sid: "PassRolesToServices",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: a.role,
+      Condition: {
+        StringEquals: {
+          "iam:PassedToService": ["lambda.amazonaws.com", "sagemaker.amazonaws.com"],
+        },
+      },
+    },
+    {
+      // API Gateway's access logs and SageMaker's autoscaling use AWS's service-linked roles
+      Sid: "ServiceLinkedRoles",
+      Effect: "Allow",
+      Action: "iam:CreateServiceLinkedRole",
+      Resource: "*",
+      Condition: {
+        StringEquals: {
+          "iam:AWSServiceName": [
+            "ops.apigateway.amazonaws.com",
+            "sagemaker.application-autoscaling.amazonaws.com",
+          ],
+        },
+      },
+    },
+    { Sid: "LogGroups", Effect: "Allow", Action: "logs:*", Resource: a.logGroups },
+    {
+      // listing groups and vending access logs to them are account-wide operations
+      Sid: "LogDelivery",
+      Effect: "Allow",
+      Action: [
+        "logs:DescribeLogGroups",
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "HttpApis",
+      Effect: "Allow",
+      Action: [
+        "apigateway:GET",
+        "apigateway:POST",
+        "apigateway:PUT",
+        "apigateway:PATCH",
+        "apigateway:DELETE",
+        "apigateway:TagResource",
+        "apigateway:UntagResource",
+      ],
+      Resource: a.apis,
+    },
+    {
+      Sid: "SageMaker",
+      Effect: "Allow",
+      Action: [
+        "sagemaker:CreateModel",
+        "sagemaker:DescribeModel",
+        "sagemaker:DeleteModel",
+        "sagemaker:CreateEndpointConfig",
+        "sagemaker:DescribeEndpointConfig",
+        "sagemaker:DeleteEndpointConfig",
+        "sagemaker:CreateEndpoint",
+        "sagemaker:UpdateEndpoint",
+        "sagemaker:DescribeEndpoint",
+        "sagemaker:DeleteEndpoint",
+        "sagemaker:AddTags",
+        "sagemaker:DeleteTags",
+        "sagemaker:ListTags",
+      ],
+      Resource: a.sagemaker,
+    },
+    {
+      Sid: "Autoscaling",
+      Effect: "Allow",
+      Action: [
+        "application-autoscaling:RegisterScalableTarget",
+        "application-autoscaling:DeregisterScalableTarget",
+        "application-autoscaling:DescribeScalableTargets",
+        "application-autoscaling:PutScalingPolicy",
+        "application-autoscaling:DeleteScalingPolicy",
+        "application-autoscaling:DescribeScalingPolicies",
+        "application-autoscaling:TagResource",
+        "application-autoscaling:ListTagsForResource",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "Alarms",
+      Effect: "Allow",
+      Action: [
+        "cloudwatch:PutMetricAlarm",
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:TagResource",
+        "cloudwatch:UntagResource",
+        "cloudwatch:ListTagsForResource",
+      ],
+      Resource: a.alarms,
+    },
+    {
+      Sid: "ReadAlarms",
+      Effect: "Allow",
+      Action: "cloudwatch:DescribeAlarms",
+      Resource: "*",
+    },
+    {
+      Sid: "Dashboard",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"],
+      Resource: a.dashboard,
+    },
+    { Sid: "AlertTopics", Effect: "Allow", Action: "sns:*", Resource: a.topics },
+  ];
+}
+
+/** What `pulumi preview` needs: reading the project's resources, changing nothing. */
+export function previewStatements(s: Scope): Statement[] {
+  const a = arns(s);
+  return [
+    {
+      Sid: "ReadProjectResources",
+      Effect: "Allow",
+      Action: [
+        "s3:GetBucket*",
+        "s3:GetEncryptionConfiguration",
+        "s3:GetLifecycleConfiguration",
+        "s3:GetAccelerateConfiguration",
+        "s3:GetReplicationConfiguration",
+        "s3:GetObjectAttributes",
+        "s3:GetObjectTagging",
+        "s3:ListBucket",
+        "ecr:Describe*",
+        "ecr:GetLifecyclePolicy",
+        "ecr:GetRepositoryPolicy",
+        "ecr:ListTagsForResource",
+        "lambda:GetFunction*",
+        "lambda:GetPolicy",
+        "lambda:ListTags",
+        "lambda:ListVersionsByFunction",
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:ListRolePolicies",
+        "iam:ListAttachedRolePolicies",
+        "logs:ListTagsForResource",
+        "sagemaker:Describe*",
+        "sagemaker:ListTags",
+        "cloudwatch:GetDashboard",
+        "cloudwatch:ListTagsForResource",
+        "sns:GetTopicAttributes",
+        "sns:GetSubscriptionAttributes",
+        "sns:ListTagsForResource",
+      ],
+      Resource: [
+        a.bucket,
+        a.objects,
+        a.repository,
+        a.function,
+        a.role,
+        ...a.logGroups,
+        ...a.sagemaker,
+        a.dashboard,
+        a.topics,
+      ],
+    },
+    {
+      Sid: "ReadAccountWideLists",
+      Effect: "Allow",
+      Action: [
+        "apigateway:GET",
+        "logs:DescribeLogGroups",
+        "cloudwatch:DescribeAlarms",
+        "application-autoscaling:Describe*",
+        "sns:ListSubscriptionsByTopic",
+      ],
+      Resource: "*",
+    },
+  ];
+}
+
+/**
+ * The most a role created by a deploy may do: what the Lambda and SageMaker roles need at run
+ * time on the project's resources (read models, pull images, write logs and metrics).
+ */
+export function boundaryStatements(s: Scope): Statement[] {
+  const a = arns(s);
+  return [
+    {
+      Sid: "ReadModels",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "kms:Decrypt"],
+      Resource: [a.objects, `arn:${s.partition}:kms:${s.region}:${s.account}:key/*`],
+    },
+    {
+      Sid: "PullImages",
+      Effect: "Allow",
+      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+      Resource: a.repository,
+    },
+    { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+    {
+      Sid: "WriteLogs",
+      Effect: "Allow",
+      Action: [
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+      ],
+      Resource: a.logGroups,
+    },
+    { Sid: "PutMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*" },
+  ];
+}
+
+const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+const STACK = /^[a-z0-9][a-z0-9-]*$/;
+
+export class GitHubDeployRoles extends pulumi.ComponentResource {
+  readonly oidcProviderArn: pulumi.Output<string>;
+  /** Per stack: the deploy role's ARN, for the GitHub environment's AWS_DEPLOY_ROLE_ARN. */
+  readonly deployRoleArns: Record<string, pulumi.Output<string>>;
+  /** The read-only role for pull-request previews (AWS_PREVIEW_ROLE_ARN). */
+  readonly previewRoleArn: pulumi.Output<string>;
+  /** Per stack: the boundary every role of that stack must carry (the stack's permissionsBoundaryArn). */
+  readonly boundaryArns: Record<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: GitHubDeployRolesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("iris-mlops:index:GitHubDeployRoles", name, args, opts);
+    const c = "GitHubDeployRoles";
+    if (!REPOSITORY.test(args.repository)) {
+      throw new ArgumentError(`${c}: repository must be owner/name, got ${args.repository}`);
+    }
+    const stacks = args.stacks ?? ["dev", "prod"];
+    for (const stack of stacks) {
+      if (!STACK.test(stack)) {
+        throw new ArgumentError(
+          `${c}: stack names must be lower-case letters, digits and -, got ${stack}`,
+        );
+      }
+    }
+    const project = args.project ?? "iris-mlops";
+    const maxSessionDuration = args.maxSessionDuration ?? 3600;
+    const parent = { parent: this };
+
+    this.oidcProviderArn = args.oidcProviderArn
+      ? pulumi.output(args.oidcProviderArn)
+      : new aws.iam.OpenIdConnectProvider(
+          `${name}-github-oidc`,
+          { url: GITHUB_OIDC_URL, clientIdLists: [AUDIENCE], tags: args.tags },
+          parent,
+        ).arn;
+
+    const scope = pulumi
+      .all([
+        aws.getPartitionOutput({}, parent).partition,
+        aws.getRegionOutput({}, parent).region,
+        aws.getCallerIdentityOutput({}, parent).accountId,
+      ])
+      .apply(([partition, region, account]) => ({ partition, region, account }));
+
+    /** A role only this repository's jobs with `sub` may assume, through GitHub's OIDC tokens. */
+    const trustedBy = (sub: string) =>
+      pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Federated: this.oidcProviderArn },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+              StringEquals: {
+                "token.actions.githubusercontent.com:aud": AUDIENCE,
+                "token.actions.githubusercontent.com:sub": sub,
+              },
+            },
+          },
+        ],
+      });
+    const policyDocument = (statements: pulumi.Input<Statement[]>) =>
+      pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
+
+    this.deployRoleArns = {};
+    this.boundaryArns = {};
+    for (const stack of stacks) {
+      const stackScope = scope.apply((s) => ({ ...s, project, stack }));
+      const boundary = new aws.iam.Policy(
+        `${name}-${stack}-boundary`,
+        {
+          description: `The most a role of the ${project} ${stack} stack may do`,
+          policy: policyDocument(stackScope.apply(boundaryStatements)),
+          tags: args.tags,
+        },
+        parent,
+      );
+      const role = new aws.iam.Role(
+        `${name}-${stack}-deploy`,
+        {
+          description: `pulumi up of ${project}/${stack} from ${args.repository}, environment ${stack}`,
+          assumeRolePolicy: trustedBy(`repo:${args.repository}:environment:${stack}`),
+          maxSessionDuration,
+          tags: args.tags,
+        },
+        parent,
+      );
+      new aws.iam.RolePolicy(
+        `${name}-${stack}-deploy-policy`,
+        {
+          role: role.name,
+          policy: policyDocument(
+            pulumi.all([stackScope, boundary.arn]).apply(([s, arn]) => deployStatements(s, arn)),
+          ),
+        },
+        parent,
+      );
+      this.deployRoleArns[stack] = role.arn;
+      this.boundaryArns[stack] = boundary.arn;
+    }
+
+    const preview = new aws.iam.Role(
+      `${name}-preview`,
+      {
+        description: `pulumi preview of ${project} from ${args.repository} pull requests (read-only)`,
+        assumeRolePolicy: trustedBy(`repo:${args.repository}:pull_request`),
+        maxSessionDuration,
+        tags: args.tags,
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-preview-policy`,
+      {
+        role: preview.name,
+        policy: policyDocument(scope.apply((s) => previewStatements({ ...s, project }))),
+      },
+      parent,
+    );
+    this.previewRoleArn = preview.arn;
+
+    this.registerOutputs({
+      oidcProviderArn: this.oidcProviderArn,
+      deployRoleArns: this.deployRoleArns,
+      previewRoleArn: this.previewRoleArn,
+      boundaryArns: this.boundaryArns,
+    });
+  }
+}
