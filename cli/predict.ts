@@ -9,6 +9,9 @@ import { csvHeader, csvRecordToRow, splitCsvLine } from "../core/csv.js";
 import { InputError, parseRow } from "../core/input.js";
 import type { Predictor } from "../core/predictor.js";
 
+/** Output lines per write: few enough to keep memory flat, enough to make writes cheap. */
+const OUTPUT_BATCH = 256;
+
 export type InputFormat = "auto" | "csv" | "jsonl";
 
 export interface PredictStreamOptions {
@@ -44,7 +47,11 @@ export async function predictStream(
   let lineNumber = 0;
   let rows = 0;
   let errors = 0;
-  const write = async (text: string) => {
+  // lines go out in batches: one write per line cost a system call each on a file or pipe
+  let pending: string[] = [];
+  const flush = async () => {
+    const text = pending.join("");
+    pending = [];
     if (!output.write(text)) await new Promise((resolve) => output.once("drain", resolve));
   };
   for await (const raw of lines) {
@@ -72,9 +79,11 @@ export async function predictStream(
       result = JSON.stringify({ error: `line ${lineNumber}, ${error.message}` });
     }
     rows++;
-    await write(`${result}\n`);
+    pending.push(`${result}\n`);
+    if (pending.length === OUTPUT_BATCH) await flush();
     if (onProgress && rows % 10_000 === 0) onProgress(rows);
   }
+  if (pending.length > 0) await flush();
   return { rows, errors };
 }
 

@@ -5,12 +5,17 @@ import { predictStream } from "../../cli/predict.js";
 import type { Predictor } from "../../core/predictor.js";
 import { irisData, trainedModel } from "../helpers/trained.js";
 
-/** A writable that counts lines, answers each write late, and keeps only what the test asks. */
+/**
+ * A writable that counts lines (a write may carry several), answers each write late, and keeps
+ * only what the test asks.
+ */
 function slowSink(onLine: (line: string, buffered: number) => void) {
   const sink = new Writable({
     highWaterMark: 4_096,
     write(chunk: Buffer, _encoding, callback) {
-      onLine(chunk.toString().replace(/\n$/, ""), sink.writableLength);
+      const text = chunk.toString();
+      assert.ok(text.endsWith("\n"), "a write ends with a whole line");
+      for (const line of text.slice(0, -1).split("\n")) onLine(line, sink.writableLength);
       setImmediate(callback);
     },
   });
