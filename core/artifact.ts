@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type Files, unpackTarGz } from "./archive.js";
 import { FEATURES } from "./features.js";
 import type { CompiledForest } from "./forest.js";
@@ -22,45 +22,43 @@ export const TARBALL = "model.tar.gz";
 export const sha256 = (bytes: Uint8Array | string): string =>
   createHash("sha256").update(bytes).digest("hex");
 
-const finite = z.number().finite();
-const manifestSchema = z
-  .object({
-    format: z.literal(ARTIFACT_FORMAT),
-    model_version: z.string().regex(/^[0-9a-f]{16}$/),
-    features: z
-      .array(z.object({ name: z.string(), unit: z.string(), min: finite, max: finite }))
-      .refine(
+const int = z.int();
+const hex = (length: number) => z.string().check(z.regex(new RegExp(`^[0-9a-f]{${length}}$`)));
+const manifestSchema = z.looseObject({
+  format: z.literal(ARTIFACT_FORMAT),
+  model_version: hex(16),
+  features: z
+    .array(z.object({ name: z.string(), unit: z.string(), min: z.number(), max: z.number() }))
+    .check(
+      z.refine(
         (f) => f.map((x) => x.name).join() === FEATURES.join(),
         `features must be ${FEATURES.join(", ")}`,
       ),
-    classes: z.array(z.string().min(1)).min(2),
-    hyperparameters: z.record(z.string(), z.unknown()),
-    metrics: z.object({ accuracy: finite }).passthrough(),
-    libraries: z.record(z.string(), z.string()),
-    files: z.record(
-      z.string(),
-      z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int() }),
     ),
-  })
-  .passthrough();
+  classes: z.array(z.string().check(z.minLength(1))).check(z.minLength(2)),
+  hyperparameters: z.record(z.string(), z.unknown()),
+  metrics: z.looseObject({ accuracy: z.number() }),
+  libraries: z.record(z.string(), z.string()),
+  files: z.record(z.string(), z.object({ sha256: hex(64), bytes: int })),
+});
 
 export type Manifest = z.infer<typeof manifestSchema>;
 
 const compiledSchema = z.object({
   format: z.literal(ARTIFACT_FORMAT),
   forest: z.object({
-    classes: z.number().int().min(2),
+    classes: int.check(z.minimum(2)),
     features: z.literal(FEATURES.length),
-    roots: z.array(z.number().int()),
-    feature: z.array(z.number().int()),
-    threshold: z.array(finite),
-    right: z.array(z.number().int()),
+    roots: z.array(int),
+    feature: z.array(int),
+    threshold: z.array(z.number()),
+    right: z.array(int),
   }),
   novelty: z.object({
     method: z.literal("mahalanobis-nearest-class"),
-    means: z.array(z.array(finite).length(FEATURES.length)),
-    precisions: z.array(z.array(finite).length(FEATURES.length ** 2)),
-    threshold: finite,
+    means: z.array(z.array(z.number()).check(z.length(FEATURES.length))),
+    precisions: z.array(z.array(z.number()).check(z.length(FEATURES.length ** 2))),
+    threshold: z.number(),
   }),
 });
 
@@ -127,7 +125,7 @@ function parseJson(name: string, bytes: Uint8Array): unknown {
   }
 }
 
-function schemaError(name: string, error: z.ZodError): ArtifactError {
+function schemaError(name: string, error: z.core.$ZodError): ArtifactError {
   const issue = error.issues[0] as z.core.$ZodIssue;
   return new ArtifactError(
     `${name} is malformed at ${issue.path.join(".") || "top level"}: ${issue.message}`,

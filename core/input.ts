@@ -4,7 +4,7 @@
  * numbers in that order, or a non-empty array of such flowers. Every value must be a finite
  * number of centimetres greater than 0; anything else is an InputError naming the field.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { FEATURES } from "./features.js";
 
 export class InputError extends Error {
@@ -38,7 +38,7 @@ const measurement = z
         ? "is missing"
         : `must be a finite number of centimetres, got ${describe(issue.input)}`,
   })
-  .gt(0, { error: (issue) => `must be greater than 0 cm, got ${describe(issue.input)}` });
+  .check(z.gt(0, { error: (issue) => `must be greater than 0 cm, got ${describe(issue.input)}` }));
 
 const rowObject = z.strictObject(
   Object.fromEntries(FEATURES.map((name) => [name, measurement])) as Record<
@@ -53,12 +53,14 @@ const rowObject = z.strictObject(
   },
 );
 
-const rowArray = z.array(measurement).length(FEATURES.length, {
-  error: (issue) =>
-    `a row array holds exactly ${FEATURES.length} numbers (${FEATURES.join(", ")}), got ${(issue.input as unknown[]).length}`,
-});
+const rowArray = z.array(measurement).check(
+  z.length(FEATURES.length, {
+    error: (issue) =>
+      `a row array holds exactly ${FEATURES.length} numbers (${FEATURES.join(", ")}), got ${(issue.input as unknown[]).length}`,
+  }),
+);
 
-function firstIssue(error: z.ZodError, prefix: string): InputError {
+function firstIssue(error: z.core.$ZodError, prefix: string): InputError {
   const issue = error.issues[0] as z.core.$ZodIssue;
   // a row's issues are one level deep; an array row's index is named by its feature, so
   // [1, 2, -3, 4] reads "petal_length: must be greater than 0 cm"

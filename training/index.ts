@@ -1,6 +1,7 @@
 export * from "./data.js";
 export * from "./labelled-csv.js";
 export * from "./metrics.js";
+export * from "./novelty-fit.js";
 export * from "./options.js";
 export * from "./report.js";
 export * from "./split.js";

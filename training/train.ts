@@ -16,9 +16,9 @@ import {
 } from "../core/artifact.js";
 import { FEATURE_UNIT, FEATURES } from "../core/features.js";
 import { compileForest, createForestVoter, type LibraryForestJson } from "../core/forest.js";
-import { fitNovelty } from "../core/novelty.js";
 import type { Dataset } from "./data.js";
 import { type Evaluation, evaluate, meanAndStd } from "./metrics.js";
+import { fitNovelty } from "./novelty-fit.js";
 import { checkTrainOptions, type TrainOptions } from "./options.js";
 import { stratifiedFolds, stratifiedSplit } from "./split.js";
 

@@ -1,0 +1,129 @@
+/**
+ * The Lambda behind API Gateway, as a factory: where the model comes from, the logger and the
+ * metrics are given, so tests build handlers for any situation and lambda.ts builds the real one.
+ */
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { APIGatewayProxyResult, Context } from "aws-lambda";
+import type { Predictor } from "../core/predictor.js";
+import { errorBody, HttpError, toHttpError } from "../serving/errors.js";
+import { predictFromBody } from "../serving/predict-api.js";
+import { corsHeaders, PREFLIGHT_HEADERS } from "./cors.js";
+import { type ApiEvent, type ApiRequest, toApiRequest } from "./events.js";
+
+export interface ApiHandlerOptions {
+  /** Loads the model; called at creation (the init phase) and again after a failure. */
+  loadModel: () => Promise<Predictor>;
+  logger: Logger;
+  metrics: Metrics;
+  /** Origins allowed to call from a browser; none means no CORS headers. */
+  corsOrigins?: readonly string[];
+}
+
+export type ApiHandler = (event: ApiEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+const ROUTES: Record<string, string> = { "/predict": "POST", "/health": "GET" };
+
+export function createApiHandler({
+  loadModel,
+  logger,
+  metrics,
+  corsOrigins = [],
+}: ApiHandlerOptions): ApiHandler {
+  // One load per execution environment, started now so warm invocations only predict. A failed
+  // load is forgotten, so the next invocation tries again instead of failing forever.
+  let loading: Promise<Predictor> | undefined;
+  const model = (): Promise<Predictor> => {
+    loading ??= loadModel().then(
+      (predictor) => {
+        logger.info("model loaded", { model_version: predictor.modelVersion });
+        return predictor;
+      },
+      (error: Error) => {
+        loading = undefined;
+        logger.error("model could not be loaded", { error: error.message });
+        throw new HttpError(
+          503,
+          "model_unavailable",
+          "the model is not available yet; retry shortly",
+        );
+      },
+    );
+    return loading;
+  };
+  model().catch(() => undefined); // logged above; the next invocation retries
+
+  const answer = async (
+    request: ApiRequest,
+  ): Promise<{ status: number; body?: unknown; rows?: number }> => {
+    const expected = ROUTES[request.path];
+    if (request.method === "OPTIONS" && expected && corsOrigins.length > 0) return { status: 204 };
+    if (!expected)
+      throw new HttpError(
+        404,
+        "not_found",
+        `no route ${request.method} ${request.path}; try POST /predict`,
+      );
+    if (request.method !== expected) {
+      throw new HttpError(
+        405,
+        "method_not_allowed",
+        `${request.method} ${request.path} is not allowed; use ${expected}`,
+      );
+    }
+    const predictor = await model();
+    if (request.path === "/health")
+      return { status: 200, body: { status: "ok", model_version: predictor.modelVersion } };
+    const result = predictFromBody(predictor, request.body);
+    const predictions = "predictions" in result ? result.predictions : [result];
+    for (const species of predictor.classes) {
+      const count = predictions.filter((p) => p.species === species).length;
+      if (count > 0) metrics.addMetric(`predicted_${species}`, MetricUnit.Count, count);
+    }
+    const notIris = predictions.filter((p) => !p.is_iris).length;
+    if (notIris > 0) metrics.addMetric("predicted_not_iris", MetricUnit.Count, notIris);
+    return { status: 200, body: result, rows: predictions.length };
+  };
+
+  return async (event, context) => {
+    const started = performance.now();
+    logger.addContext(context);
+    metrics.captureColdStartMetric(); // emits only on an environment's first invocation
+    let request: ApiRequest | undefined;
+    let status: number;
+    let headers: Record<string, string> = { "content-type": "application/json" };
+    let body: string;
+    let rows = 0;
+    try {
+      request = toApiRequest(event);
+      logger.appendKeys({
+        correlation_id: request.requestId,
+        route: `${request.method} ${request.path}`,
+      });
+      const result = await answer(request);
+      status = result.status;
+      rows = result.rows ?? 0;
+      body = result.body === undefined ? "" : JSON.stringify(result.body);
+      if (status === 204) headers = { ...PREFLIGHT_HEADERS };
+    } catch (thrown) {
+      const error = toHttpError(thrown);
+      status = error.status;
+      body = JSON.stringify(errorBody(error.code, error.message));
+      if (error.status === 405) headers.allow = ROUTES[request?.path ?? ""] ?? "";
+      if (status >= 500 && error.code === "internal")
+        logger.error("request failed", thrown as Error);
+      metrics
+        .singleMetric()
+        .addDimension("error_code", error.code)
+        .addMetric("errors", MetricUnit.Count, 1);
+    }
+    const millis = performance.now() - started;
+    Object.assign(headers, corsHeaders(corsOrigins, request?.headers.origin));
+    if (rows > 0) metrics.addMetric("predictions", MetricUnit.Count, rows);
+    metrics.addMetric("latency", MetricUnit.Milliseconds, millis);
+    metrics.publishStoredMetrics();
+    logger.info("request", { status, rows, latency_ms: Math.round(millis * 1000) / 1000 });
+    logger.resetKeys();
+    return { statusCode: status, headers, body, isBase64Encoded: false };
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * The deployed Lambda function: `handler` answers API Gateway (HTTP API payload 2.0 or REST API
+ * 1.0). The model is fetched from S3 once per execution environment:
+ *   MODEL_BUCKET, MODEL_KEY   where model.tar.gz is
+ *   MODEL_SHA256              when set, the object's bytes must have this sha256
+ *   CORS_ALLOW_ORIGINS        comma-separated origins (or *) allowed from browsers; default none
+ *   AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL   an S3-compatible server instead of AWS (path-style)
+ * Logs are JSON (Powertools Logger, level from POWERTOOLS_LOG_LEVEL); metrics are CloudWatch
+ * EMF log lines (Powertools Metrics, namespace from POWERTOOLS_METRICS_NAMESPACE).
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { ArtifactError } from "../core/artifact.js";
+import { loadPredictor } from "../core/predictor.js";
+import { fetchModelBytes, s3ClientFromEnv } from "../serving/model-source.js";
+import { createApiHandler } from "./api.js";
+import { parseOrigins } from "./cors.js";
+
+const SERVICE = "iris-mlops";
+const logger = new Logger({ serviceName: SERVICE });
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? "IrisMlops",
+  serviceName: SERVICE,
+});
+const s3 = s3ClientFromEnv();
+
+async function loadModel() {
+  const { MODEL_BUCKET: bucket, MODEL_KEY: key, MODEL_SHA256: sha256 } = process.env;
+  if (!bucket || !key) throw new ArtifactError("MODEL_BUCKET and MODEL_KEY must be set");
+  return loadPredictor(await fetchModelBytes(s3, { bucket, key, sha256 }));
+}
+
+export const handler = createApiHandler({
+  loadModel,
+  logger,
+  metrics,
+  corsOrigins: parseOrigins(process.env.CORS_ALLOW_ORIGINS),
+});
