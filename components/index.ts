@@ -1,0 +1,12 @@
+/**
+ * The Pulumi components: plain @pulumi/aws (and @pulumi/docker-build) resources, so every child is
+ * visible to Pulumi's mocks (docs/decisions/0001-plain-aws-resources.md).
+ */
+export * from "./bundle.js";
+export * from "./context-hash.js";
+export * from "./lambda-inference-api.js";
+export * from "./model-bucket.js";
+export * from "./paths.js";
+export * from "./sagemaker-endpoint.js";
+export * from "./training-image.js";
+export * from "./validate.js";

@@ -1,0 +1,261 @@
+/**
+ * ModelBucket: a private, encrypted, versioned S3 bucket that holds model artifacts, and the
+ * upload of one model.tar.gz at a content-addressed key, `models/<model version>/model.tar.gz`.
+ * A new model always lands at a new key (never overwriting the object a live endpoint reads), the
+ * same model always at the same key (nothing to redeploy).
+ */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { loadArtifact, sha256 } from "../core/artifact.js";
+
+export interface ModelBucketArgs {
+  /** Path of the model.tar.gz to upload (written by `iris-mlops train` or `writeArtifact`). Required. */
+  readonly modelPath: pulumi.Input<string>;
+  /** Delete the bucket even when it still holds objects, on `pulumi destroy`. Default false. */
+  readonly forceDestroy?: pulumi.Input<boolean>;
+  /** KMS key ARN for default encryption (SSE-KMS with an S3 bucket key). Default: none, SSE-S3 (AES256). */
+  readonly kmsKeyArn?: pulumi.Input<string>;
+  /** Days a replaced or deleted object's old version is kept before it expires. Default 30. */
+  readonly noncurrentVersionExpirationDays?: pulumi.Input<number>;
+  /** Tags for the bucket and the model object. Default: none. */
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** What the component reads from the artifact before uploading it. */
+export interface ModelArtifactInfo {
+  /** Absolute path of the tarball. */
+  readonly path: string;
+  /** manifest.model_version: the 16-hex content hash of the model. */
+  readonly modelVersion: string;
+  /** sha256 (hex) of the tarball's bytes. */
+  readonly sha256: string;
+  readonly bytes: number;
+  /** `models/<model version>/model.tar.gz`. */
+  readonly key: string;
+}
+
+export const modelKeyFor = (modelVersion: string) => `models/${modelVersion}/model.tar.gz`;
+
+/** Read a model.tar.gz, verify it (manifest, every file's hash) and derive its key. */
+export async function readModelArtifact(path: string): Promise<ModelArtifactInfo> {
+  const bytes = await readFile(path).catch((error: Error) => {
+    throw new Error(`ModelBucket: cannot read the model at ${path} (${error.message})`);
+  });
+  const { manifest } = await loadArtifact(bytes);
+  return {
+    path: resolve(path),
+    modelVersion: manifest.model_version,
+    sha256: sha256(bytes),
+    bytes: bytes.length,
+    key: modelKeyFor(manifest.model_version),
+  };
+}
+
+/** An S3 bucket prefix from a component name: lower case, S3's characters, at most 37 long. */
+export function bucketPrefixFor(name: string): string {
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+/, "")
+    .slice(0, 36)
+    .replace(/-+$/, "");
+  return `${cleaned || "model"}-`;
+}
+
+export class ModelBucket extends pulumi.ComponentResource {
+  readonly bucket: aws.s3.Bucket;
+  readonly modelObject: aws.s3.BucketObjectv2;
+  readonly bucketName: pulumi.Output<string>;
+  readonly bucketArn: pulumi.Output<string>;
+  /** `models/<model version>/model.tar.gz`. */
+  readonly modelKey: pulumi.Output<string>;
+  /** `s3://<bucket>/<key>`: SageMaker's ModelDataUrl. */
+  readonly modelS3Uri: pulumi.Output<string>;
+  /** ARN of exactly the model object: what readers are granted s3:GetObject on. */
+  readonly modelObjectArn: pulumi.Output<string>;
+  readonly modelVersion: pulumi.Output<string>;
+  /** sha256 (hex) of the uploaded tarball: readers verify what they download against it. */
+  readonly modelSha256: pulumi.Output<string>;
+  /** The KMS key encrypting the bucket, when one was given (readers then need kms:Decrypt). */
+  readonly kmsKeyArn: pulumi.Output<string | undefined>;
+
+  private readonly baseName: string;
+
+  constructor(name: string, args: ModelBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("iris-mlops:index:ModelBucket", name, args, opts);
+    this.baseName = name;
+    const parent = { parent: this };
+
+    const artifact = pulumi.output(args.modelPath).apply(readModelArtifact);
+    const kmsKeyArn = pulumi.output(args.kmsKeyArn);
+
+    this.bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      {
+        bucketPrefix: bucketPrefixFor(name),
+        forceDestroy: args.forceDestroy ?? false,
+        tags: args.tags,
+      },
+      parent,
+    );
+    const bucket = this.bucket.id;
+
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      {
+        bucket,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      parent,
+    );
+
+    const ownership = new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      parent,
+    );
+
+    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      {
+        bucket,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: kmsKeyArn.apply((key) =>
+              key ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: key } : { sseAlgorithm: "AES256" },
+            ),
+            bucketKeyEnabled: kmsKeyArn.apply((key) => (key ? true : undefined)),
+          },
+        ],
+      },
+      parent,
+    );
+
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket, versioningConfiguration: { status: "Enabled" } },
+      parent,
+    );
+
+    new aws.s3.BucketPolicy(
+      `${name}-tls-only`,
+      {
+        bucket,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "DenyInsecureTransport",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:*",
+              Resource: [this.bucket.arn, pulumi.interpolate`${this.bucket.arn}/*`],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
+        }),
+      },
+      // the public access block first: a policy put while it is being set can be refused
+      { parent: this, dependsOn: [publicAccess] },
+    );
+
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      {
+        bucket,
+        rules: [
+          {
+            id: "expire-noncurrent-versions",
+            status: "Enabled",
+            filter: { prefix: "" },
+            noncurrentVersionExpiration: {
+              noncurrentDays: args.noncurrentVersionExpirationDays ?? 30,
+            },
+            expiration: { expiredObjectDeleteMarker: true },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
+      },
+      { parent: this, dependsOn: [versioning] },
+    );
+
+    this.modelObject = new aws.s3.BucketObjectv2(
+      `${name}-model`,
+      {
+        bucket,
+        key: artifact.key,
+        source: artifact.apply((a) => new pulumi.asset.FileAsset(a.path)),
+        contentType: "application/gzip",
+        checksumAlgorithm: "SHA256",
+        metadata: {
+          "model-version": artifact.modelVersion,
+          sha256: artifact.sha256,
+        },
+        tags: args.tags,
+      },
+      // upload only once the bucket is private, encrypted and versioned
+      { parent: this, dependsOn: [publicAccess, ownership, encryption, versioning] },
+    );
+
+    this.bucketName = this.bucket.bucket;
+    this.bucketArn = this.bucket.arn;
+    this.modelKey = this.modelObject.key;
+    this.modelS3Uri = pulumi.interpolate`s3://${this.modelObject.bucket}/${this.modelObject.key}`;
+    this.modelObjectArn = pulumi.interpolate`${this.bucket.arn}/${this.modelObject.key}`;
+    this.modelVersion = artifact.modelVersion;
+    this.modelSha256 = artifact.sha256;
+    this.kmsKeyArn = kmsKeyArn;
+
+    this.registerOutputs({
+      bucketName: this.bucketName,
+      bucketArn: this.bucketArn,
+      modelKey: this.modelKey,
+      modelS3Uri: this.modelS3Uri,
+      modelObjectArn: this.modelObjectArn,
+      modelVersion: this.modelVersion,
+      modelSha256: this.modelSha256,
+    });
+  }
+
+  /**
+   * Let a role read the model (CDK's grantRead): s3:GetObject on exactly the model object, and
+   * kms:Decrypt on the bucket's key when it has one. Returns the inline role policy.
+   */
+  grantRead(
+    name: string,
+    roleName: pulumi.Input<string>,
+    opts?: pulumi.CustomResourceOptions,
+  ): aws.iam.RolePolicy {
+    return new aws.iam.RolePolicy(
+      `${this.baseName}-read-${name}`,
+      {
+        role: roleName,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: modelReadStatements(this.modelObjectArn, this.kmsKeyArn),
+        }),
+      },
+      { parent: this, ...opts },
+    );
+  }
+}
+
+/** IAM statements to read one model object (and decrypt it when the bucket uses a KMS key). */
+export function modelReadStatements(
+  modelObjectArn: pulumi.Input<string>,
+  kmsKeyArn?: pulumi.Input<string | undefined>,
+): pulumi.Output<object[]> {
+  return pulumi
+    .all([modelObjectArn, kmsKeyArn])
+    .apply(([objectArn, key]) => [
+      { Sid: "ReadModel", Effect: "Allow", Action: "s3:GetObject", Resource: objectArn },
+      ...(key
+        ? [{ Sid: "DecryptModel", Effect: "Allow", Action: "kms:Decrypt", Resource: key }]
+        : []),
+    ]);
+}

@@ -1,0 +1,31 @@
+/** Where the package's own files are, from source (components/) or from the build (dist/components/). */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+const PACKAGE_NAME = "iris-mlops";
+
+/** The folder holding this package's package.json: the repository root, or node_modules/iris-mlops. */
+export function packageRoot(from: string = __dirname): string {
+  let dir = from;
+  for (;;) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) {
+      const { name } = JSON.parse(readFileSync(manifest, "utf8")) as { name?: string };
+      if (name === PACKAGE_NAME) return dir;
+    }
+    const parent = dirname(dir);
+    if (parent === dir)
+      throw new Error(`cannot find the ${PACKAGE_NAME} package root above ${from}`);
+    dir = parent;
+  }
+}
+
+/**
+ * The Lambda handler's entry: the TypeScript source in a clone of the repository, or its compiled
+ * JavaScript in an installed package (which ships dist/ only).
+ */
+export function defaultHandlerEntry(root: string = packageRoot()): string {
+  const source = join(root, "handlers", "lambda.ts");
+  if (existsSync(source)) return source;
+  return join(root, "dist", "handlers", "lambda.js");
+}

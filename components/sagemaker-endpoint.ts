@@ -1,0 +1,302 @@
+/**
+ * SageMakerEndpoint: the serving image (by digest) and the model (from S3) as a SageMaker Model,
+ * an auto-named EndpointConfiguration (serverless, or instances with target-tracking autoscaling)
+ * and an Endpoint.
+ *
+ * Rollouts: every Model and EndpointConfiguration property forces a replacement, and both are
+ * auto-named, so a new image or model gives a new Model, then a new configuration under a new
+ * name, then an in-place UpdateEndpoint to it (SageMaker's blue/green swap, no downtime), then
+ * the old ones are deleted. The Endpoint itself keeps its name and is never replaced: never add
+ * `deleteBeforeReplace` to the configuration or `replaceOnChanges` to the endpoint.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { modelReadStatements } from "./model-bucket.js";
+import { ArgumentError, checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
+
+export interface SageMakerEndpointArgs {
+  /** The serving image by digest, `<repository>@sha256:<64 hex>` (TrainingImage.imageUri). Required. */
+  readonly imageUri: pulumi.Input<string>;
+  /** ARN of the image's ECR repository (TrainingImage.repositoryArn): the role may pull from it only. Required. */
+  readonly repositoryArn: pulumi.Input<string>;
+  /** Bucket holding the model (ModelBucket.bucketName). Required. */
+  readonly modelBucketName: pulumi.Input<string>;
+  /** Key of the model.tar.gz (ModelBucket.modelKey). Required. */
+  readonly modelKey: pulumi.Input<string>;
+  /** KMS key encrypting the model bucket, if any (ModelBucket.kmsKeyArn): adds kms:Decrypt on it. Default: none. */
+  readonly modelKmsKeyArn?: pulumi.Input<string | undefined>;
+  /**
+   * Serverless inference (pay per request, scales to zero, cold starts) rather than instances.
+   * Decides which resources exist, so it is a plain value, not an Input. Default true.
+   */
+  readonly serverless?: boolean;
+  /** Serverless: memory in MB, 1024 to 6144 in steps of 1024. Default 2048. */
+  readonly memorySizeInMb?: pulumi.Input<number>;
+  /** Serverless: concurrent invocations, 1 to 200. Default 5. */
+  readonly maxConcurrency?: pulumi.Input<number>;
+  /** Instances: the instance type. Default "ml.m5.large". */
+  readonly instanceType?: pulumi.Input<string>;
+  /** Instances: instances when a configuration is first deployed. Default 1. */
+  readonly initialInstanceCount?: pulumi.Input<number>;
+  /** Instances: fewest instances autoscaling keeps. Default 1. */
+  readonly minInstanceCount?: pulumi.Input<number>;
+  /** Instances: most instances autoscaling adds. Default 2. */
+  readonly maxInstanceCount?: pulumi.Input<number>;
+  /** Instances: invocations per instance per minute that target tracking holds. Default 100. */
+  readonly targetInvocationsPerInstance?: pulumi.Input<number>;
+  /** Instances: seconds after a scale-in before the next one. Default 300. */
+  readonly scaleInCooldown?: pulumi.Input<number>;
+  /** Instances: seconds after a scale-out before the next one. Default 60. */
+  readonly scaleOutCooldown?: pulumi.Input<number>;
+  /** The endpoint's name (stable: it is what callers invoke). Default `<project>-<stack>-<component name>`, cleaned, at most 63 characters. */
+  readonly endpointName?: pulumi.Input<string>;
+  /** Days the endpoint's CloudWatch logs are kept. Default 14. */
+  readonly logRetentionInDays?: pulumi.Input<number>;
+  /** Tags for every taggable child. Default: none. */
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export const VARIANT_NAME = "AllTraffic";
+const DIGEST_URI = /^[^@\s]+@sha256:[0-9a-f]{64}$/;
+
+/** A SageMaker endpoint name from project, stack and component names. */
+export function endpointNameFor(project: string, stack: string, name: string): string {
+  return `${project}-${stack}-${name}`
+    .replace(/[^A-Za-z0-9]+/g, "-")
+    .replace(/^-+/, "")
+    .slice(0, 63)
+    .replace(/-+$/, "");
+}
+
+function checkDigestUri(uri: string): string {
+  if (!DIGEST_URI.test(uri)) {
+    throw new ArgumentError(
+      `SageMakerEndpoint: imageUri must reference the image by digest (<repository>@sha256:<64 hex>), got ${uri}`,
+    );
+  }
+  return uri;
+}
+
+export class SageMakerEndpoint extends pulumi.ComponentResource {
+  readonly role: aws.iam.Role;
+  readonly model: aws.sagemaker.Model;
+  readonly endpointConfiguration: aws.sagemaker.EndpointConfiguration;
+  readonly endpoint: aws.sagemaker.Endpoint;
+  /** Instances only: the autoscaling target and its target-tracking policy. */
+  readonly scalingTarget?: aws.appautoscaling.Target;
+  readonly scalingPolicy?: aws.appautoscaling.Policy;
+  readonly endpointName: pulumi.Output<string>;
+  readonly endpointArn: pulumi.Output<string>;
+  readonly modelName: pulumi.Output<string>;
+  readonly endpointConfigName: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: SageMakerEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("iris-mlops:index:SageMakerEndpoint", name, args, opts);
+    const c = "SageMakerEndpoint";
+    if (typeof args.imageUri === "string") checkDigestUri(args.imageUri);
+    checkOneOf(c, "memorySizeInMb", args.memorySizeInMb, [1024, 2048, 3072, 4096, 5120, 6144]);
+    checkInteger(c, "maxConcurrency", args.maxConcurrency, 1, 200);
+    checkInteger(c, "initialInstanceCount", args.initialInstanceCount, 1, 100);
+    checkInteger(c, "minInstanceCount", args.minInstanceCount, 1, 100);
+    checkInteger(c, "maxInstanceCount", args.maxInstanceCount, 1, 100);
+    checkOneOf(c, "logRetentionInDays", args.logRetentionInDays, LOG_RETENTION_DAYS);
+    const min = args.minInstanceCount ?? 1;
+    const max = args.maxInstanceCount ?? 2;
+    if (typeof min === "number" && typeof max === "number" && min > max) {
+      throw new ArgumentError(
+        `${c}: minInstanceCount (${min}) must not exceed maxInstanceCount (${max})`,
+      );
+    }
+    const serverless = args.serverless ?? true;
+    const parent = { parent: this };
+
+    const endpointName = pulumi.output(
+      args.endpointName ?? endpointNameFor(pulumi.getProject(), pulumi.getStack(), name),
+    );
+    const imageUri = pulumi.output(args.imageUri).apply(checkDigestUri);
+    const partition = aws.getPartitionOutput({}, parent).partition;
+    const modelObjectArn = pulumi.interpolate`arn:${partition}:s3:::${args.modelBucketName}/${args.modelKey}`;
+
+    // SageMaker writes to /aws/sagemaker/Endpoints/<endpoint name>: created here to set retention
+    // and to scope the role's log permissions to exactly this group
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      {
+        name: pulumi.interpolate`/aws/sagemaker/Endpoints/${endpointName}`,
+        retentionInDays: args.logRetentionInDays ?? 14,
+        tags: args.tags,
+      },
+      parent,
+    );
+
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "sagemaker.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+        tags: args.tags,
+      },
+      parent,
+    );
+
+    const policy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: this.role.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: pulumi
+            .all([
+              modelReadStatements(modelObjectArn, args.modelKmsKeyArn),
+              args.repositoryArn,
+              logGroup.arn,
+            ])
+            .apply(([read, repositoryArn, logArn]) => [
+              ...read,
+              {
+                Sid: "PullImage",
+                Effect: "Allow",
+                Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                Resource: repositoryArn,
+              },
+              {
+                // GetAuthorizationToken has no resource to scope to
+                Sid: "RegistryToken",
+                Effect: "Allow",
+                Action: "ecr:GetAuthorizationToken",
+                Resource: "*",
+              },
+              {
+                Sid: "WriteEndpointLogs",
+                Effect: "Allow",
+                Action: [
+                  "logs:CreateLogGroup",
+                  "logs:CreateLogStream",
+                  "logs:DescribeLogStreams",
+                  "logs:PutLogEvents",
+                ],
+                Resource: [logArn, `${logArn}:*`],
+              },
+              {
+                Sid: "PutEndpointMetrics",
+                Effect: "Allow",
+                Action: "cloudwatch:PutMetricData",
+                Resource: "*",
+                Condition: {
+                  StringEquals: { "cloudwatch:namespace": "/aws/sagemaker/Endpoints" },
+                },
+              },
+            ]),
+        }),
+      },
+      parent,
+    );
+
+    this.model = new aws.sagemaker.Model(
+      `${name}-model`,
+      {
+        executionRoleArn: this.role.arn,
+        primaryContainer: {
+          image: imageUri,
+          modelDataUrl: pulumi.interpolate`s3://${args.modelBucketName}/${args.modelKey}`,
+          mode: "SingleModel",
+        },
+        tags: args.tags,
+      },
+      // CreateModel checks that the role can reach the image and the model
+      { parent: this, dependsOn: [policy] },
+    );
+
+    this.endpointConfiguration = new aws.sagemaker.EndpointConfiguration(
+      `${name}-config`,
+      {
+        // no name: auto-naming gives every replacement a new name, which is what makes the
+        // endpoint update in place
+        productionVariants: [
+          serverless
+            ? {
+                variantName: VARIANT_NAME,
+                modelName: this.model.name,
+                serverlessConfig: {
+                  memorySizeInMb: args.memorySizeInMb ?? 2048,
+                  maxConcurrency: args.maxConcurrency ?? 5,
+                },
+              }
+            : {
+                variantName: VARIANT_NAME,
+                modelName: this.model.name,
+                instanceType: args.instanceType ?? "ml.m5.large",
+                initialInstanceCount: args.initialInstanceCount ?? 1,
+                initialVariantWeight: 1,
+              },
+        ],
+        tags: args.tags,
+      },
+      parent,
+    );
+
+    this.endpoint = new aws.sagemaker.Endpoint(
+      `${name}-endpoint`,
+      {
+        name: endpointName,
+        endpointConfigName: this.endpointConfiguration.name,
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: [logGroup] },
+    );
+
+    if (!serverless) {
+      this.scalingTarget = new aws.appautoscaling.Target(
+        `${name}-scaling-target`,
+        {
+          serviceNamespace: "sagemaker",
+          resourceId: pulumi.interpolate`endpoint/${this.endpoint.name}/variant/${VARIANT_NAME}`,
+          scalableDimension: "sagemaker:variant:DesiredInstanceCount",
+          minCapacity: min,
+          maxCapacity: max,
+        },
+        parent,
+      );
+      this.scalingPolicy = new aws.appautoscaling.Policy(
+        `${name}-scaling-policy`,
+        {
+          policyType: "TargetTrackingScaling",
+          serviceNamespace: this.scalingTarget.serviceNamespace,
+          resourceId: this.scalingTarget.resourceId,
+          scalableDimension: this.scalingTarget.scalableDimension,
+          targetTrackingScalingPolicyConfiguration: {
+            predefinedMetricSpecification: {
+              predefinedMetricType: "SageMakerVariantInvocationsPerInstance",
+            },
+            targetValue: args.targetInvocationsPerInstance ?? 100,
+            scaleInCooldown: args.scaleInCooldown ?? 300,
+            scaleOutCooldown: args.scaleOutCooldown ?? 60,
+          },
+        },
+        parent,
+      );
+    }
+
+    this.endpointName = this.endpoint.name;
+    this.endpointArn = this.endpoint.arn;
+    this.modelName = this.model.name;
+    this.endpointConfigName = this.endpointConfiguration.name;
+    this.roleArn = this.role.arn;
+
+    this.registerOutputs({
+      endpointName: this.endpointName,
+      endpointArn: this.endpointArn,
+      modelName: this.modelName,
+      endpointConfigName: this.endpointConfigName,
+    });
+  }
+}

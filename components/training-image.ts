@@ -1,0 +1,196 @@
+/**
+ * TrainingImage: a private ECR repository (scan on push, immutable tags, old images expired) and
+ * the repository's Dockerfile built for linux/amd64 and pushed during `pulumi up` as a Docker v2
+ * schema 2 manifest (what SageMaker's CreateModel accepts), tagged with a hash of the build
+ * context and referenced downstream by digest only. docs/decisions/0002-image-build.md says why
+ * @pulumi/docker-build and why the BUILDX_NO_DEFAULT_ATTESTATIONS check.
+ */
+import { existsSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import * as aws from "@pulumi/aws";
+import * as dockerbuild from "@pulumi/docker-build";
+import * as pulumi from "@pulumi/pulumi";
+import { hashBuildContext } from "./context-hash.js";
+import { packageRoot } from "./paths.js";
+import { ArgumentError, checkInteger, checkOneOf } from "./validate.js";
+
+export type ImagePlatform = "linux/amd64" | "linux/arm64";
+
+export interface TrainingImageArgs {
+  /** Build context folder. Default: the package root (the repository's root in a clone). */
+  readonly context?: pulumi.Input<string>;
+  /** The Dockerfile. Default `<context>/Dockerfile`. */
+  readonly dockerfile?: pulumi.Input<string>;
+  /** The `BASE_IMAGE` build argument (the Dockerfile's `ARG BASE_IMAGE`). Default: not passed, the Dockerfile's own default. */
+  readonly baseImage?: pulumi.Input<string>;
+  /** Target platform. Default "linux/amd64", what SageMaker's usual instance types run. */
+  readonly platform?: pulumi.Input<ImagePlatform>;
+  /** Image tag. Default `ctx-<16 hex>`, a hash of the build context (files .dockerignore lets through, Dockerfile, build arguments). */
+  readonly tag?: pulumi.Input<string>;
+  /** ECR repository name. Default `<project>/<stack>/<component name>`, lower-cased. */
+  readonly repositoryName?: pulumi.Input<string>;
+  /** Delete the repository even when it holds images, on `pulumi destroy`. Default false. */
+  readonly forceDelete?: pulumi.Input<boolean>;
+  /** Images kept in the repository; older ones expire. Keep more than an endpoint could still pull. Default 20. */
+  readonly keepImages?: pulumi.Input<number>;
+  /** Build during `pulumi preview` too (nothing is pushed then). Default false: previews stay fast. */
+  readonly buildOnPreview?: pulumi.Input<boolean>;
+  /**
+   * Refuse to run unless BUILDX_NO_DEFAULT_ATTESTATIONS is set: the provider has no provenance
+   * switch, and buildx's default provenance attestation would push an OCI index, which SageMaker
+   * rejects. Default true.
+   */
+  readonly requireNoDefaultAttestations?: boolean;
+  /** Tags for the repository. Default: none. */
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+const TRUE = new Set(["1", "t", "T", "true", "TRUE", "True"]);
+
+/** A path relative to the working directory (Pulumi's project folder), "." for the folder itself. */
+export function fromProjectDir(path: string): string {
+  const rel = relative(process.cwd(), resolve(path));
+  return rel === "" ? "." : isAbsolute(rel) ? path : rel;
+}
+
+/** An ECR repository name from project, stack and component names (lower case, ECR's characters). */
+export function repositoryNameFor(project: string, stack: string, name: string): string {
+  const part = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "") || "x";
+  return [project, stack, name].map(part).join("/");
+}
+
+/** The ECR lifecycle policy: expire everything beyond the newest `keep` images. */
+export const keepLastImagesPolicy = (keep: number) =>
+  JSON.stringify({
+    rules: [
+      {
+        rulePriority: 1,
+        description: `keep the newest ${keep} images`,
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keep },
+        action: { type: "expire" },
+      },
+    ],
+  });
+
+export class TrainingImage extends pulumi.ComponentResource {
+  readonly repository: aws.ecr.Repository;
+  readonly image: dockerbuild.Image;
+  /** `<registry>/<repository>@sha256:…`: the pushed image, by digest. */
+  readonly imageUri: pulumi.Output<string>;
+  readonly imageDigest: pulumi.Output<string>;
+  readonly imageTag: pulumi.Output<string>;
+  readonly repositoryUrl: pulumi.Output<string>;
+  readonly repositoryArn: pulumi.Output<string>;
+
+  constructor(name: string, args: TrainingImageArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("iris-mlops:index:TrainingImage", name, args, opts);
+    const c = "TrainingImage";
+    checkOneOf(c, "platform", args.platform, ["linux/amd64", "linux/arm64"]);
+    checkInteger(c, "keepImages", args.keepImages, 1, 1000);
+    if (
+      (args.requireNoDefaultAttestations ?? true) &&
+      !TRUE.has(process.env.BUILDX_NO_DEFAULT_ATTESTATIONS ?? "")
+    ) {
+      throw new ArgumentError(
+        `${c} ${name}: set BUILDX_NO_DEFAULT_ATTESTATIONS=1 in the environment of \`pulumi up\`. ` +
+          "Without it buildx attaches a provenance attestation, which turns the push into an OCI " +
+          "index that SageMaker's CreateModel rejects (docs/decisions/0002-image-build.md).",
+      );
+    }
+    const parent = { parent: this };
+
+    const context = pulumi.output(args.context ?? packageRoot());
+    const dockerfile = pulumi
+      .all([context, args.dockerfile])
+      .apply(([dir, file]) => file ?? join(dir, "Dockerfile"));
+    const buildArgs = pulumi
+      .output(args.baseImage)
+      .apply((base): Record<string, string> => (base ? { BASE_IMAGE: base } : {}));
+    this.imageTag = args.tag
+      ? pulumi.output(args.tag)
+      : pulumi.all([context, dockerfile, buildArgs]).apply(([dir, file, bargs]) => {
+          if (!existsSync(file)) {
+            throw new ArgumentError(`${c} ${name}: no Dockerfile at ${file} (context ${dir})`);
+          }
+          return `ctx-${hashBuildContext(dir, file, bargs).slice(0, 16)}`;
+        });
+
+    this.repository = new aws.ecr.Repository(
+      `${name}-repo`,
+      {
+        name:
+          args.repositoryName ?? repositoryNameFor(pulumi.getProject(), pulumi.getStack(), name),
+        imageTagMutability: "IMMUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfigurations: [{ encryptionType: "AES256" }],
+        forceDelete: args.forceDelete ?? false,
+        tags: args.tags,
+      },
+      parent,
+    );
+
+    new aws.ecr.LifecyclePolicy(
+      `${name}-lifecycle`,
+      {
+        repository: this.repository.name,
+        policy: pulumi.output(args.keepImages ?? 20).apply(keepLastImagesPolicy),
+      },
+      parent,
+    );
+
+    const token = aws.ecr.getAuthorizationTokenOutput(
+      { registryId: this.repository.registryId },
+      parent,
+    );
+
+    this.image = new dockerbuild.Image(
+      `${name}-image`,
+      {
+        // relative to the project folder (the provider's working directory): an absolute path
+        // would differ between clones and make every `up` from a new checkout rebuild and re-push
+        context: { location: context.apply(fromProjectDir) },
+        dockerfile: { location: dockerfile.apply(fromProjectDir) },
+        platforms: [pulumi.output(args.platform ?? "linux/amd64")],
+        buildArgs,
+        tags: [pulumi.interpolate`${this.repository.repositoryUrl}:${this.imageTag}`],
+        // an explicit registry export instead of `push: true`, to pin Docker media types
+        push: false,
+        exports: [
+          {
+            registry: {
+              ociMediaTypes: false,
+              compression: dockerbuild.CompressionType.Gzip,
+              push: true,
+            },
+          },
+        ],
+        registries: [
+          {
+            address: this.repository.repositoryUrl,
+            username: token.userName,
+            password: pulumi.secret(token.password),
+          },
+        ],
+        buildOnPreview: args.buildOnPreview ?? false,
+      },
+      parent,
+    );
+
+    this.imageDigest = this.image.digest;
+    this.imageUri = pulumi.interpolate`${this.repository.repositoryUrl}@${this.image.digest}`;
+    this.repositoryUrl = this.repository.repositoryUrl;
+    this.repositoryArn = this.repository.arn;
+
+    this.registerOutputs({
+      imageUri: this.imageUri,
+      imageDigest: this.imageDigest,
+      imageTag: this.imageTag,
+      repositoryUrl: this.repositoryUrl,
+      repositoryArn: this.repositoryArn,
+    });
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The stack's configuration (namespace `iris-mlops`), validated before anything is created so a
+ * typo or an out-of-range value stops `pulumi preview` with the key's name and the rule it breaks.
+ * Every key is optional; docs/deploy.md lists them with their defaults.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { LOG_RETENTION_DAYS } from "../components/validate.js";
+import {
+  checkTrainOptions,
+  DEFAULT_TRAIN_OPTIONS,
+  type TrainOptions,
+} from "../training/options.js";
+
+export const NAMESPACE = "iris-mlops";
+
+// `pulumi config set --path` may store scalars as strings: read numerals and true/false as well
+const toNumber = (v: unknown) =>
+  typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+const toBoolean = (v: unknown) => (v === "true" ? true : v === "false" ? false : v);
+const num = <T extends z.ZodType>(schema: T) => z.preprocess(toNumber, schema);
+const bool = () => z.preprocess(toBoolean, z.boolean());
+const int = (min: number, max: number) => num(z.number().int().min(min).max(max));
+const retention = num(
+  z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+    message: `must be one of ${LOG_RETENTION_DAYS.join(", ")}`,
+  }),
+);
+
+const modelSchema = z
+  .object({
+    trees: int(1, 5000),
+    maxFeatures: num(z.number().positive()),
+    replacement: bool(),
+    bagging: bool(),
+    seed: int(0, 2 ** 31 - 1),
+    maxDepth: int(1, 1000),
+    minSamples: int(1, 1000),
+    gainThreshold: num(z.number().min(0).lt(1)),
+    testFraction: num(z.number().gt(0).lt(1)),
+    folds: int(2, 20),
+  })
+  .partial()
+  .strict();
+
+const bucketSchema = z
+  .object({
+    forceDestroy: bool().default(false),
+    noncurrentVersionDays: int(1, 3650).default(30),
+    kmsKeyArn: z.string().startsWith("arn:").optional(),
+  })
+  .strict();
+
+const apiSchema = z
+  .object({
+    handlerEntry: z.string().min(1).optional(),
+    memoryMb: int(128, 10240).default(512),
+    timeoutSeconds: int(1, 900).default(10),
+    architecture: z.enum(["arm64", "x86_64"]).default("arm64"),
+    throttleBurst: int(0, 5000).default(100),
+    throttleRate: int(0, 10000).default(50),
+    corsOrigins: z.array(z.string().url()).default([]),
+    reservedConcurrency: int(0, 100000).optional(),
+  })
+  .strict();
+
+const imageSchema = z
+  .object({
+    context: z.string().min(1).optional(),
+    dockerfile: z.string().min(1).optional(),
+    baseImage: z.string().min(1).optional(),
+    tag: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be a valid image tag")
+      .optional(),
+    keepImages: int(1, 1000).default(20),
+    forceDelete: bool().default(false),
+  })
+  .strict();
+
+const sagemakerSchema = z
+  .object({
+    enabled: bool().default(false),
+    mode: z.enum(["serverless", "instances"]).default("serverless"),
+    memoryMb: num(
+      z.number().refine((m) => [1024, 2048, 3072, 4096, 5120, 6144].includes(m), {
+        message: "must be 1024 to 6144 in steps of 1024",
+      }),
+    ).default(2048),
+    maxConcurrency: int(1, 200).default(5),
+    instanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, "must look like ml.m5.large")
+      .default("ml.m5.large"),
+    instanceCount: int(1, 100).default(1),
+    minInstances: int(1, 100).default(1),
+    maxInstances: int(1, 100).default(2),
+    targetInvocations: num(z.number().positive()).default(100),
+  })
+  .strict()
+  .refine((s) => s.minInstances <= s.maxInstances, {
+    message: "minInstances must not exceed maxInstances",
+    path: ["minInstances"],
+  });
+
+const stackSchema = z
+  .object({
+    model: modelSchema.default({}),
+    modelPath: z.string().min(1).optional(),
+    bucket: bucketSchema.default({ forceDestroy: false, noncurrentVersionDays: 30 }),
+    api: apiSchema.default(apiSchema.parse({})),
+    image: imageSchema.default(imageSchema.parse({})),
+    sagemaker: sagemakerSchema.default(sagemakerSchema.parse({})),
+    logRetentionDays: retention.default(14),
+  })
+  .strict();
+
+export type StackConfig = Omit<z.infer<typeof stackSchema>, "model"> & {
+  /** The training run's hyper-parameters: the defaults with the configured ones on top. */
+  readonly model: TrainOptions;
+};
+
+export const CONFIG_KEYS = Object.keys(stackSchema.shape);
+
+export class ConfigError extends pulumi.RunError {
+  override readonly name = "ConfigError";
+}
+
+/** A config value as Pulumi hands it over: structured values arrive as JSON, scalars as strings. */
+function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** Parse and check the stack's configuration from a key→raw-value map (the `iris-mlops:` keys). */
+export function parseStackConfig(raw: Readonly<Record<string, string>>): StackConfig {
+  const prefix = `${NAMESPACE}:`;
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!key.startsWith(prefix)) continue;
+    const name = key.slice(prefix.length);
+    if (!CONFIG_KEYS.includes(name)) {
+      throw new ConfigError(
+        `unknown config key ${key}; known keys: ${CONFIG_KEYS.map((k) => prefix + k).join(", ")}`,
+      );
+    }
+    values[name] = parseValue(value);
+  }
+  const parsed = stackSchema.safeParse(values);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const path = issue.path.map(String);
+      const where = path.length
+        ? `${prefix}${path[0]}${path
+            .slice(1)
+            .map((p) => `.${p}`)
+            .join("")}`
+        : NAMESPACE;
+      return `${where}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid stack configuration:\n  ${problems.join("\n  ")}`);
+  }
+  let model: TrainOptions;
+  try {
+    model = checkTrainOptions({ ...DEFAULT_TRAIN_OPTIONS, ...parsed.data.model });
+  } catch (error) {
+    throw new ConfigError(`${prefix}model: ${(error as Error).message}`);
+  }
+  return { ...parsed.data, model };
+}
+
+/** The running stack's configuration. */
+export function loadStackConfig(): StackConfig {
+  return parseStackConfig(pulumi.runtime.allConfig());
+}

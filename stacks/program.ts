@@ -1,0 +1,130 @@
+/**
+ * The iris-mlops stack: train the model (deterministic, so the same configuration always gives
+ * the same bytes and the same S3 key), upload it, serve it from Lambda behind an HTTP API and,
+ * when enabled, from a SageMaker endpoint running the repository's image.
+ */
+import { readFile } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { LambdaInferenceApi } from "../components/lambda-inference-api.js";
+import { ModelBucket } from "../components/model-bucket.js";
+import { packageRoot } from "../components/paths.js";
+import { SageMakerEndpoint } from "../components/sagemaker-endpoint.js";
+import { TrainingImage } from "../components/training-image.js";
+import { packTarGz } from "../core/archive.js";
+import { TARBALL } from "../core/artifact.js";
+import { loadIris } from "../training/data.js";
+import type { TrainOptions } from "../training/options.js";
+import { train } from "../training/train.js";
+import { writeArtifact } from "../training/write.js";
+import { loadStackConfig, type StackConfig } from "./config.js";
+
+export interface StackOutputs {
+  readonly apiUrl: pulumi.Output<string>;
+  readonly modelS3Uri: pulumi.Output<string>;
+  readonly modelVersion: pulumi.Output<string>;
+  /** The SageMaker image by digest; undefined when SageMaker is off. */
+  readonly imageUri: pulumi.Output<string> | undefined;
+  /** The SageMaker endpoint to invoke; undefined when SageMaker is off. */
+  readonly endpointName: pulumi.Output<string> | undefined;
+}
+
+/** Where a stack's trained model lands: `.pulumi-build/<stack>/model/` in the package root. */
+export const modelDirFor = (root: string, stack: string) =>
+  join(root, ".pulumi-build", stack.replace(/[^A-Za-z0-9_.-]+/g, "_"), "model");
+
+/**
+ * Train with the stack's hyper-parameters and write the artifact to the stack's folder, leaving an
+ * identical model.tar.gz already there untouched. Returns the tarball's path.
+ */
+export async function trainModel(dir: string, options: TrainOptions): Promise<string> {
+  const { files } = train(loadIris(), options);
+  const tarball = join(dir, TARBALL);
+  const bytes = await packTarGz(files);
+  const existing = await readFile(tarball).catch(() => undefined);
+  if (existing?.equals(bytes)) return tarball;
+  return (await writeArtifact(dir, files)).tarball;
+}
+
+const fromRoot = (root: string, path: string | undefined) =>
+  path === undefined ? undefined : isAbsolute(path) ? path : resolve(root, path);
+
+export interface StackOptions {
+  /** Where `.pulumi-build/<stack>/model/` goes. Default: the package root. */
+  readonly buildRoot?: string;
+}
+
+export async function irisStack(
+  config: StackConfig = loadStackConfig(),
+  options: StackOptions = {},
+): Promise<StackOutputs> {
+  const root = packageRoot();
+  // a pinned model (a rollback) is used as it is; otherwise train, reusing an identical artifact
+  const modelPath =
+    fromRoot(root, config.modelPath) ??
+    (await trainModel(modelDirFor(options.buildRoot ?? root, pulumi.getStack()), config.model));
+
+  const models = new ModelBucket("models", {
+    modelPath,
+    forceDestroy: config.bucket.forceDestroy,
+    kmsKeyArn: config.bucket.kmsKeyArn,
+    noncurrentVersionExpirationDays: config.bucket.noncurrentVersionDays,
+  });
+
+  const api = new LambdaInferenceApi("api", {
+    modelBucketName: models.bucketName,
+    modelKey: models.modelKey,
+    modelSha256: models.modelSha256,
+    modelKmsKeyArn: models.kmsKeyArn,
+    handlerEntry: fromRoot(root, config.api.handlerEntry),
+    memorySize: config.api.memoryMb,
+    timeout: config.api.timeoutSeconds,
+    architecture: config.api.architecture,
+    reservedConcurrentExecutions: config.api.reservedConcurrency,
+    throttlingBurstLimit: config.api.throttleBurst,
+    throttlingRateLimit: config.api.throttleRate,
+    corsAllowOrigins: config.api.corsOrigins,
+    logRetentionInDays: config.logRetentionDays,
+  });
+
+  let imageUri: pulumi.Output<string> | undefined;
+  let endpointName: pulumi.Output<string> | undefined;
+  if (config.sagemaker.enabled) {
+    // the image only serves SageMaker: no SageMaker, no build and no repository
+    const image = new TrainingImage("image", {
+      context: fromRoot(root, config.image.context),
+      dockerfile: fromRoot(root, config.image.dockerfile),
+      baseImage: config.image.baseImage,
+      tag: config.image.tag,
+      keepImages: config.image.keepImages,
+      forceDelete: config.image.forceDelete,
+    });
+    const sm = config.sagemaker;
+    const endpoint = new SageMakerEndpoint("sagemaker", {
+      imageUri: image.imageUri,
+      repositoryArn: image.repositoryArn,
+      modelBucketName: models.bucketName,
+      modelKey: models.modelKey,
+      modelKmsKeyArn: models.kmsKeyArn,
+      serverless: sm.mode === "serverless",
+      memorySizeInMb: sm.memoryMb,
+      maxConcurrency: sm.maxConcurrency,
+      instanceType: sm.instanceType,
+      initialInstanceCount: sm.instanceCount,
+      minInstanceCount: sm.minInstances,
+      maxInstanceCount: sm.maxInstances,
+      targetInvocationsPerInstance: sm.targetInvocations,
+      logRetentionInDays: config.logRetentionDays,
+    });
+    imageUri = image.imageUri;
+    endpointName = endpoint.endpointName;
+  }
+
+  return {
+    apiUrl: api.apiUrl,
+    modelS3Uri: models.modelS3Uri,
+    modelVersion: models.modelVersion,
+    imageUri,
+    endpointName,
+  };
+}

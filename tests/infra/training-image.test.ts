@@ -1,0 +1,252 @@
+import { strict as assert } from "node:assert";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { contextFiles, hashBuildContext } from "../../components/context-hash.js";
+import { TrainingImage, type TrainingImageArgs } from "../../components/training-image.js";
+import { ArgumentError } from "../../components/validate.js";
+import {
+  ACCOUNT,
+  FIXTURE_IMAGE_CONTEXT,
+  REGION,
+  type Recorder,
+  settle,
+  tempDir,
+  useMocks,
+  value,
+} from "./harness.js";
+
+const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
+
+describe("TrainingImage", () => {
+  let saved: string | undefined;
+  before(() => {
+    saved = process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
+    process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = "1";
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
+    else process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = saved;
+  });
+
+  async function build(args: TrainingImageArgs = {}) {
+    const mocks = await useMocks({}, "dev");
+    const image = new TrainingImage("image", { context: FIXTURE_IMAGE_CONTEXT, ...args });
+    await settle(mocks, [image.imageUri, image.repositoryArn, image.imageTag]);
+    return { mocks, image };
+  }
+
+  describe("with defaults", () => {
+    let mocks: Recorder;
+    let image: TrainingImage;
+    before(async () => {
+      ({ mocks, image } = await build());
+    });
+
+    it("registers as iris-mlops:index:TrainingImage with children named after it", () => {
+      assert.equal(mocks.one("iris-mlops:index:TrainingImage").name, "image");
+      for (const r of mocks.resources.filter((x) => x.custom)) assert.match(r.name, /^image-/);
+    });
+
+    it("creates a private repository that scans on push and never moves a tag", () => {
+      const repo = mocks.one("aws:ecr/repository:Repository").inputs;
+      assert.equal(repo.name, "iris-mlops/dev/image");
+      assert.deepEqual(repo.imageScanningConfiguration, { scanOnPush: true });
+      assert.equal(repo.imageTagMutability, "IMMUTABLE");
+      assert.equal(repo.forceDelete, false);
+    });
+
+    it("expires all but the newest 20 images", () => {
+      const lc = mocks.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs;
+      assert.equal(lc.repository, "iris-mlops/dev/image");
+      assert.deepEqual(JSON.parse(lc.policy), {
+        rules: [
+          {
+            rulePriority: 1,
+            description: "keep the newest 20 images",
+            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 20 },
+            action: { type: "expire" },
+          },
+        ],
+      });
+    });
+
+    it("builds the context's Dockerfile for linux/amd64 and pushes a Docker v2 manifest", () => {
+      const img = mocks.one("docker-build:index:Image").inputs;
+      // relative to the project folder, so another clone elsewhere registers the same inputs
+      assert.deepEqual(img.context, { location: relative(process.cwd(), FIXTURE_IMAGE_CONTEXT) });
+      assert.deepEqual(img.dockerfile, {
+        location: relative(process.cwd(), join(FIXTURE_IMAGE_CONTEXT, "Dockerfile")),
+      });
+      assert.ok(!img.context.location.startsWith("/"));
+      assert.deepEqual(img.platforms, ["linux/amd64"]);
+      // a registry export with Docker media types, not the `push` shorthand (OCI by default)
+      assert.equal(img.push, false);
+      assert.equal(img.load, undefined);
+      assert.deepEqual(img.exports, [
+        { registry: { ociMediaTypes: false, compression: "gzip", push: true } },
+      ]);
+      assert.equal(img.buildOnPreview, false);
+      assert.deepEqual(img.buildArgs, {});
+    });
+
+    it("tags with a hash of the build context, never latest", async () => {
+      const tag = await value(image.imageTag);
+      const expected = `ctx-${hashBuildContext(
+        FIXTURE_IMAGE_CONTEXT,
+        join(FIXTURE_IMAGE_CONTEXT, "Dockerfile"),
+      ).slice(0, 16)}`;
+      assert.equal(tag, expected);
+      const img = mocks.one("docker-build:index:Image").inputs;
+      assert.deepEqual(img.tags, [`${REGISTRY}/iris-mlops/dev/image:${expected}`]);
+    });
+
+    it("pushes with the ECR token of the repository's registry, kept secret", () => {
+      const img = mocks.one("docker-build:index:Image").inputs;
+      // the password makes the whole list a secret: it never lands in the state in clear
+      assert.equal(img.registries[pulumi.runtime.specialSigKey], pulumi.runtime.specialSecretSig);
+      assert.deepEqual(img.registries.value, [
+        {
+          address: `${REGISTRY}/iris-mlops/dev/image`,
+          username: "AWS",
+          password: "mock-ecr-password",
+        },
+      ]);
+      const token = mocks.invokes.find(
+        (i) => i.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken",
+      );
+      assert.equal(token?.inputs.registryId, ACCOUNT);
+    });
+
+    it("exposes the image by digest, and the repository's URL and ARN", async () => {
+      const digest = mocks.one("docker-build:index:Image").state.digest as string;
+      assert.match(digest, /^sha256:[0-9a-f]{64}$/);
+      assert.equal(await value(image.imageUri), `${REGISTRY}/iris-mlops/dev/image@${digest}`);
+      assert.equal(await value(image.repositoryUrl), `${REGISTRY}/iris-mlops/dev/image`);
+      assert.equal(
+        await value(image.repositoryArn),
+        `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/iris-mlops/dev/image`,
+      );
+    });
+  });
+
+  it("passes BASE_IMAGE only when given, and it changes the tag", async () => {
+    const plain = await build();
+    const plainTag = await value(plain.image.imageTag);
+    const based = await build({ baseImage: "public.ecr.aws/docker/library/node:22-slim" });
+    assert.deepEqual(mocks(based).inputs.buildArgs, {
+      BASE_IMAGE: "public.ecr.aws/docker/library/node:22-slim",
+    });
+    assert.notEqual(await value(based.image.imageTag), plainTag);
+  });
+
+  it("takes the platform, tag, repository name, forceDelete and image count from its arguments", async () => {
+    const { mocks: m } = await build({
+      platform: "linux/arm64",
+      tag: "v1",
+      repositoryName: "team/iris",
+      forceDelete: true,
+      keepImages: 5,
+    });
+    const img = m.one("docker-build:index:Image").inputs;
+    assert.deepEqual(img.platforms, ["linux/arm64"]);
+    assert.deepEqual(img.tags, [`${REGISTRY}/team/iris:v1`]);
+    assert.equal(m.one("aws:ecr/repository:Repository").inputs.forceDelete, true);
+    const policy = JSON.parse(m.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.policy);
+    assert.equal(policy.rules[0].selection.countNumber, 5);
+  });
+
+  it("refuses to run without BUILDX_NO_DEFAULT_ATTESTATIONS, which would push an OCI index", async () => {
+    await useMocks();
+    process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = "0";
+    try {
+      assert.throws(
+        () => new TrainingImage("image", { context: FIXTURE_IMAGE_CONTEXT }),
+        (e: Error) =>
+          e instanceof ArgumentError && /BUILDX_NO_DEFAULT_ATTESTATIONS=1/.test(e.message),
+      );
+      // an explicit opt-out (a builder known not to attest) is allowed
+      assert.doesNotThrow(
+        () =>
+          new TrainingImage("image2", {
+            context: FIXTURE_IMAGE_CONTEXT,
+            requireNoDefaultAttestations: false,
+          }),
+      );
+    } finally {
+      process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = "1";
+    }
+  });
+
+  describe("the build context hash", () => {
+    it("follows .dockerignore, exceptions included", async () => {
+      const tmp = await tempDir("context");
+      try {
+        await mkdir(join(tmp.dir, "node_modules", "x"), { recursive: true });
+        await mkdir(join(tmp.dir, "src"), { recursive: true });
+        await writeFile(join(tmp.dir, "node_modules", "x", "index.js"), "x");
+        await writeFile(join(tmp.dir, "src", "a.ts"), "a");
+        await writeFile(join(tmp.dir, "src", "b.test.ts"), "b");
+        await writeFile(join(tmp.dir, "Dockerfile"), "FROM scratch\n");
+        await writeFile(join(tmp.dir, "notes.md"), "n");
+        await writeFile(join(tmp.dir, "README.md"), "r");
+        await writeFile(
+          join(tmp.dir, ".dockerignore"),
+          "# comment\nnode_modules\n**/*.test.ts\n*.md\n!README.md\n",
+        );
+        assert.deepEqual(contextFiles(tmp.dir), [
+          ".dockerignore",
+          "Dockerfile",
+          "README.md",
+          "src/a.ts",
+        ]);
+      } finally {
+        await tmp.remove();
+      }
+    });
+
+    it("prefers <Dockerfile>.dockerignore to the context's .dockerignore, as Docker does", async () => {
+      const tmp = await tempDir("context-ignore");
+      try {
+        await mkdir(join(tmp.dir, "docker"), { recursive: true });
+        const dockerfile = join(tmp.dir, "docker", "serve.Dockerfile");
+        await writeFile(dockerfile, "FROM scratch\n");
+        await writeFile(join(tmp.dir, ".dockerignore"), "a.txt\n");
+        await writeFile(`${dockerfile}.dockerignore`, "b.txt\n");
+        await writeFile(join(tmp.dir, "a.txt"), "a");
+        await writeFile(join(tmp.dir, "b.txt"), "b");
+        const files = contextFiles(tmp.dir, dockerfile);
+        assert.ok(files.includes("a.txt"));
+        assert.ok(!files.includes("b.txt"));
+      } finally {
+        await tmp.remove();
+      }
+    });
+
+    it("changes with a visible file or its permissions, not with an ignored one", async () => {
+      const tmp = await tempDir("context-hash");
+      try {
+        const dockerfile = join(tmp.dir, "Dockerfile");
+        await writeFile(dockerfile, "FROM scratch\n");
+        await writeFile(join(tmp.dir, ".dockerignore"), "*.log\n");
+        await writeFile(join(tmp.dir, "app.js"), "1");
+        const first = hashBuildContext(tmp.dir, dockerfile);
+        assert.equal(hashBuildContext(tmp.dir, dockerfile), first, "stable");
+        await writeFile(join(tmp.dir, "debug.log"), "noise");
+        assert.equal(hashBuildContext(tmp.dir, dockerfile), first, "ignored file");
+        await writeFile(join(tmp.dir, "app.js"), "2");
+        const second = hashBuildContext(tmp.dir, dockerfile);
+        assert.notEqual(second, first, "visible file");
+        await chmod(join(tmp.dir, "app.js"), 0o755);
+        assert.notEqual(hashBuildContext(tmp.dir, dockerfile), second, "permissions");
+        await chmod(join(tmp.dir, "app.js"), 0o644);
+        assert.notEqual(hashBuildContext(tmp.dir, dockerfile, { BASE_IMAGE: "x" }), second);
+      } finally {
+        await tmp.remove();
+      }
+    });
+  });
+});
+
+/** The image resource of a build. */
+const mocks = (b: { mocks: Recorder }) => b.mocks.one("docker-build:index:Image");
