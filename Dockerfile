@@ -9,12 +9,15 @@
 # a local base built from Debian packages; any image with node and npm on PATH will do.
 ARG BASE_IMAGE=public.ecr.aws/docker/library/node:22-bookworm-slim
 
-# ---- build: compile the TypeScript, then drop the dev dependencies ------------------------------
+# ---- build: compile the TypeScript, then drop what the container does not run -------------------
 FROM ${BASE_IMAGE} AS build
 # Behind a TLS-intercepting proxy, name a CA bundle mounted into the build (buildah/podman:
 # `-v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro`). A build
 # argument of this stage only: it never reaches the final image.
 ARG NODE_EXTRA_CA_CERTS=
+# Production dependencies that only deployment uses (the Pulumi components, the Lambda handler's
+# bundler, SDK and Powertools): the entrypoint never loads them, and they are most of the size.
+ARG DEPLOY_ONLY_DEPENDENCIES="@pulumi/aws @pulumi/docker-build @pulumi/pulumi esbuild @aws-sdk/client-s3 @aws-lambda-powertools/logger @aws-lambda-powertools/metrics"
 WORKDIR /src
 # Dependencies first, so that this layer is reused while only the sources change. Scripts are
 # off: `prepare` would build before the sources are here, and no dependency needs its own.
@@ -24,6 +27,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm uninstall --no-save --omit=dev --ignore-scripts --no-audit --no-fund ${DEPLOY_ONLY_DEPENDENCIES} \
  && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete \
  && test -f dist/sagemaker/main.js
 

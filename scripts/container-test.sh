@@ -349,7 +349,7 @@ else
   pass "config: no build-time CA settings in the image's env, labels or history"
 fi
 size=$(m '[.layers[].size] | add')
-echo "      image: $(m '.layers | length') layers, $((size / 1024 / 1024)) MiB compressed"
+echo "      image: $((size / 1024 / 1024)) MiB compressed; layers (MiB): $(m '[.layers[].size / 1048576 | floor | tostring] | join(", ")')"
 
 # ---- pull by digest into an empty store --------------------------------------------------------
 phase "run by digest"
@@ -358,14 +358,15 @@ pm pull --quiet --tls-verify=false "$REF" >"$W/pull.log" 2>&1 ||
   fatal "pull: podman pull $REF" "$(tail -n 10 "$W/pull.log")"
 pass "pull: $REF into a store that never saw the build"
 
-check "image: /opt/program holds only dist, node_modules, package.json; no dev dependencies" \
+check "image: /opt/program holds only dist, node_modules, package.json; no dev or deploy-only dependencies" \
   pm run --rm --network none --entrypoint node "$REF" -e '
     const fs = require("node:fs");
     const top = fs.readdirSync(".").sort().join(",");
-    const dev = ["typescript", "mocha", "tsx", "@biomejs/biome", "esbuild", "fast-check", "s3rver"]
+    const unwanted = ["typescript", "mocha", "tsx", "@biomejs/biome", "fast-check", "s3rver",
+      "@pulumi/pulumi", "@pulumi/aws", "esbuild", "@aws-sdk/client-s3"]
       .filter((name) => fs.existsSync(`node_modules/${name}/package.json`));
-    if (top !== "dist,node_modules,package.json" || dev.length > 0) {
-      console.error(`top: ${top}; dev dependencies: ${dev.join(",")}`);
+    if (top !== "dist,node_modules,package.json" || unwanted.length > 0) {
+      console.error(`top: ${top}; unwanted: ${unwanted.join(",")}`);
       process.exit(1);
     }'
 
