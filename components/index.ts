@@ -2,8 +2,11 @@
  * The Pulumi components: plain @pulumi/aws (and @pulumi/docker-build) resources, so every child is
  * visible to Pulumi's mocks (docs/decisions/0001-plain-aws-resources.md).
  */
+
+export * from "./alarms.js";
 export * from "./bundle.js";
 export * from "./context-hash.js";
+export * from "./inference-dashboard.js";
 export * from "./lambda-inference-api.js";
 export * from "./model-bucket.js";
 export * from "./paths.js";

@@ -6,6 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { createAlarm, errorRateQueries } from "./alarms.js";
 import { type Bundle, bundleHandler } from "./bundle.js";
 import { modelReadStatements } from "./model-bucket.js";
 import { defaultHandlerEntry } from "./paths.js";
@@ -47,8 +48,28 @@ export interface LambdaInferenceApiArgs {
   readonly throttlingRateLimit?: pulumi.Input<number>;
   /** Origins allowed by CORS (e.g. `https://app.example.com`). Default: none, and no CORS configuration at all. */
   readonly corsAllowOrigins?: pulumi.Input<string[]>;
+  /**
+   * Create the alarms (function errors, throttles, p99 duration near the timeout, API 5xx and 4xx
+   * rates). Decides which resources exist, so it is a plain value. Default true.
+   */
+  readonly alarms?: boolean;
+  /** ARNs the alarms notify when they fire and clear, e.g. an SNS topic. Default: none (console only). */
+  readonly alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Percentage of requests answered 5xx in 5 minutes that fires the server-error alarm. Default 1. */
+  readonly serverErrorRateThreshold?: pulumi.Input<number>;
+  /** Percentage of requests answered 4xx in 5 minutes (with at least 20 requests) that fires the client-error alarm. Default 20. */
+  readonly clientErrorRateThreshold?: pulumi.Input<number>;
   /** Tags for every taggable child. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** The alarms a LambdaInferenceApi creates, by what they watch. */
+export interface LambdaInferenceApiAlarms {
+  readonly errors: aws.cloudwatch.MetricAlarm;
+  readonly throttles: aws.cloudwatch.MetricAlarm;
+  readonly duration: aws.cloudwatch.MetricAlarm;
+  readonly serverErrors: aws.cloudwatch.MetricAlarm;
+  readonly clientErrors: aws.cloudwatch.MetricAlarm;
 }
 
 /** The JSON access log line: one object per request. */
@@ -71,8 +92,12 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
 
 export const ROUTES = ["POST /predict", "GET /health"] as const;
 
-/** A CloudWatch log group name prefix from a component name. */
-const logPrefix = (name: string) => name.replace(/[^A-Za-z0-9._/#-]+/g, "-");
+/**
+ * A CloudWatch log group name prefix: project, stack and component name, so groups of different
+ * stacks never mix and a deploy role can be scoped to the project's (docs/ci-cd.md).
+ */
+const logPrefix = (name: string) =>
+  `${pulumi.getProject()}-${pulumi.getStack()}-${name}`.replace(/[^A-Za-z0-9._/#-]+/g, "-");
 
 export class LambdaInferenceApi extends pulumi.ComponentResource {
   readonly role: aws.iam.Role;
@@ -89,6 +114,10 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
   readonly accessLogGroupName: pulumi.Output<string>;
   /** Base64 sha256 of the bundle: the function's sourceCodeHash. */
   readonly bundleHash: pulumi.Output<string>;
+  /** The API's id, for metrics (AWS/ApiGateway, dimension ApiId). */
+  readonly apiId: pulumi.Output<string>;
+  /** Undefined when `alarms` is false. */
+  readonly alarms?: LambdaInferenceApiAlarms;
 
   constructor(name: string, args: LambdaInferenceApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iris-mlops:index:LambdaInferenceApi", name, args, opts);
@@ -288,6 +317,11 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
     this.logGroupName = logGroup.name;
     this.accessLogGroupName = accessLogs.name;
     this.bundleHash = bundle.hash;
+    this.apiId = this.api.id;
+
+    if (args.alarms ?? true) {
+      this.alarms = this.createAlarms(name, args);
+    }
 
     this.registerOutputs({
       apiUrl: this.apiUrl,
@@ -295,6 +329,88 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
       functionArn: this.functionArn,
       logGroupName: this.logGroupName,
       accessLogGroupName: this.accessLogGroupName,
+      apiId: this.apiId,
     });
+  }
+
+  private createAlarms(name: string, args: LambdaInferenceApiArgs): LambdaInferenceApiAlarms {
+    const targets = { actions: args.alarmActions, tags: args.tags };
+    const opts = { parent: this };
+    const fn = { FunctionName: this.function.name };
+    const api = { ApiId: this.api.id };
+    const apiMetric = (id: string, metricName: string) => ({
+      id,
+      metric: {
+        namespace: "AWS/ApiGateway",
+        metricName,
+        dimensions: api,
+        period: 300,
+        stat: "Sum",
+      },
+    });
+    return {
+      errors: createAlarm(
+        `${name}-errors-alarm`,
+        {
+          description:
+            "The function failed (threw, timed out or could not start). The handler answers bad input with a 4xx and never throws, so this is a bug, a timeout or an init failure.",
+          threshold: 1,
+          metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: fn },
+        },
+        targets,
+        opts,
+      ),
+      throttles: createAlarm(
+        `${name}-throttles-alarm`,
+        {
+          description:
+            "Lambda refused invocations for lack of concurrency: callers got 429s or 5xx. Raise the reserved concurrency or the account limit.",
+          threshold: 1,
+          metric: { namespace: "AWS/Lambda", metricName: "Throttles", dimensions: fn },
+        },
+        targets,
+        opts,
+      ),
+      duration: createAlarm(
+        `${name}-duration-alarm`,
+        {
+          description:
+            "The p99 invocation time is above 80% of the function's timeout: requests are about to time out.",
+          threshold: pulumi.output(args.timeout ?? 10).apply((seconds) => seconds * 1000 * 0.8),
+          evaluationPeriods: 3,
+          datapointsToAlarm: 2,
+          metric: {
+            namespace: "AWS/Lambda",
+            metricName: "Duration",
+            dimensions: fn,
+            extendedStatistic: "p99",
+          },
+        },
+        targets,
+        opts,
+      ),
+      serverErrors: createAlarm(
+        `${name}-5xx-alarm`,
+        {
+          description:
+            "More than the threshold percentage of API requests were answered 5xx in 5 minutes: the model could not load, the function failed, or API Gateway could not reach it.",
+          threshold: args.serverErrorRateThreshold ?? 1,
+          queries: errorRateQueries(apiMetric, "Count", "5xx", 1, "5xx (% of requests)"),
+        },
+        targets,
+        opts,
+      ),
+      clientErrors: createAlarm(
+        `${name}-4xx-alarm`,
+        {
+          description:
+            "More than the threshold percentage of API requests (at least 20) were answered 4xx in 5 minutes: a client sends bad input, calls a wrong route, or is throttled.",
+          threshold: args.clientErrorRateThreshold ?? 20,
+          queries: errorRateQueries(apiMetric, "Count", "4xx", 20, "4xx (% of requests)"),
+        },
+        targets,
+        opts,
+      ),
+    };
   }
 }

@@ -11,6 +11,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { createAlarm, errorRateQueries } from "./alarms.js";
 import { modelReadStatements } from "./model-bucket.js";
 import { ArgumentError, checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
@@ -52,8 +53,39 @@ export interface SageMakerEndpointArgs {
   readonly endpointName?: pulumi.Input<string>;
   /** Days the endpoint's CloudWatch logs are kept. Default 14. */
   readonly logRetentionInDays?: pulumi.Input<number>;
+  /**
+   * Create the alarms (invocation 5xx and 4xx, p99 model latency; for instances also CPU and
+   * memory). Decides which resources exist, so it is a plain value. Default true.
+   */
+  readonly alarms?: boolean;
+  /** ARNs the alarms notify when they fire and clear, e.g. an SNS topic. Default: none (console only). */
+  readonly alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
+  /** p99 model latency (milliseconds, over 5 minutes, 2 of 3 periods) that fires the latency alarm. Default 100. */
+  readonly modelLatencyThresholdMs?: pulumi.Input<number>;
   /** Tags for every taggable child. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** The alarms a SageMakerEndpoint creates, by what they watch; cpu and memory for instances only. */
+export interface SageMakerEndpointAlarms {
+  readonly serverErrors: aws.cloudwatch.MetricAlarm;
+  readonly clientErrors: aws.cloudwatch.MetricAlarm;
+  readonly modelLatency: aws.cloudwatch.MetricAlarm;
+  readonly cpu?: aws.cloudwatch.MetricAlarm;
+  readonly memory?: aws.cloudwatch.MetricAlarm;
+}
+
+/**
+ * vCPUs of an ML instance type from its size (ml.m5.large: 2, ml.m5.xlarge: 4, ml.c5.2xlarge: 8),
+ * which holds across the general-purpose, compute and memory families. SageMaker reports
+ * CPUUtilization summed over vCPUs (0 to 100 × vCPUs), so the CPU alarm's threshold scales with it.
+ */
+export function vcpusOf(instanceType: string): number {
+  const size = instanceType.split(".").at(-1) ?? "";
+  if (size === "medium" || size === "large") return 2;
+  if (size === "xlarge") return 4;
+  const multiple = /^(\d+)xlarge$/.exec(size);
+  return multiple ? 4 * Number(multiple[1]) : 2;
 }
 
 export const VARIANT_NAME = "AllTraffic";
@@ -90,6 +122,8 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
   readonly modelName: pulumi.Output<string>;
   readonly endpointConfigName: pulumi.Output<string>;
   readonly roleArn: pulumi.Output<string>;
+  /** Undefined when `alarms` is false. */
+  readonly alarms?: SageMakerEndpointAlarms;
 
   constructor(name: string, args: SageMakerEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iris-mlops:index:SageMakerEndpoint", name, args, opts);
@@ -292,11 +326,117 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
     this.endpointConfigName = this.endpointConfiguration.name;
     this.roleArn = this.role.arn;
 
+    if (args.alarms ?? true) {
+      this.alarms = this.createAlarms(name, args, serverless);
+    }
+
     this.registerOutputs({
       endpointName: this.endpointName,
       endpointArn: this.endpointArn,
       modelName: this.modelName,
       endpointConfigName: this.endpointConfigName,
     });
+  }
+
+  private createAlarms(
+    name: string,
+    args: SageMakerEndpointArgs,
+    serverless: boolean,
+  ): SageMakerEndpointAlarms {
+    const targets = { actions: args.alarmActions, tags: args.tags };
+    const opts = { parent: this };
+    const variant = { EndpointName: this.endpoint.name, VariantName: VARIANT_NAME };
+    const invocationMetric = (id: string, metricName: string) => ({
+      id,
+      metric: {
+        namespace: "AWS/SageMaker",
+        metricName,
+        dimensions: variant,
+        period: 300,
+        stat: "Sum",
+      },
+    });
+    const instanceAlarm = (kind: "cpu" | "memory", threshold: pulumi.Input<number>) =>
+      createAlarm(
+        `${name}-${kind}-alarm`,
+        {
+          description:
+            kind === "cpu"
+              ? "The instances' average CPU is above 80% of their vCPUs for 15 minutes: autoscaling is at its maximum or too slow. Raise maxInstanceCount or the instance type."
+              : "The instances' average memory use is above 80% for 15 minutes: the container may be killed. Use a larger instance type.",
+          threshold,
+          evaluationPeriods: 3,
+          metric: {
+            namespace: "/aws/sagemaker/Endpoints",
+            metricName: kind === "cpu" ? "CPUUtilization" : "MemoryUtilization",
+            dimensions: variant,
+            statistic: "Average",
+          },
+        },
+        targets,
+        opts,
+      );
+    return {
+      serverErrors: createAlarm(
+        `${name}-5xx-alarm`,
+        {
+          description:
+            "The model container answered 5xx: it failed to load the model or crashed. Check the endpoint's logs (/aws/sagemaker/Endpoints/<endpoint>).",
+          threshold: 1,
+          metric: {
+            namespace: "AWS/SageMaker",
+            metricName: "Invocation5XXErrors",
+            dimensions: variant,
+          },
+        },
+        targets,
+        opts,
+      ),
+      clientErrors: createAlarm(
+        `${name}-4xx-alarm`,
+        {
+          description:
+            "More than 20% of invocations (at least 20 in 5 minutes) were answered 4xx: a caller sends bad input or an unsupported content type.",
+          threshold: 20,
+          queries: errorRateQueries(
+            invocationMetric,
+            "Invocations",
+            "Invocation4XXErrors",
+            20,
+            "4xx (% of invocations)",
+          ),
+        },
+        targets,
+        opts,
+      ),
+      modelLatency: createAlarm(
+        `${name}-latency-alarm`,
+        {
+          description:
+            "The p99 time the container takes to answer is above the threshold for 10 of 15 minutes.",
+          // ModelLatency is in microseconds
+          threshold: pulumi.output(args.modelLatencyThresholdMs ?? 100).apply((ms) => ms * 1000),
+          evaluationPeriods: 3,
+          datapointsToAlarm: 2,
+          metric: {
+            namespace: "AWS/SageMaker",
+            metricName: "ModelLatency",
+            dimensions: variant,
+            extendedStatistic: "p99",
+          },
+        },
+        targets,
+        opts,
+      ),
+      ...(serverless
+        ? {}
+        : {
+            cpu: instanceAlarm(
+              "cpu",
+              pulumi.output(args.instanceType ?? "ml.m5.large").apply((t) => 80 * vcpusOf(t)),
+            ),
+            memory: instanceAlarm("memory", 80),
+          }),
+    };
   }
 }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import * as z from "zod/mini";
 import { type Files, unpackTarGz } from "./archive.js";
 import { FEATURES } from "./features.js";
-import type { CompiledForest } from "./forest.js";
+import { type CompiledForest, checkCompiledForest } from "./forest.js";
 import type { NoveltyModel } from "./novelty.js";
 
 export const ARTIFACT_FORMAT = "iris-mlops.model/1";
@@ -165,6 +165,21 @@ export function verifyArtifact(files: Files): Artifact {
       `${COMPILED_JSON} has ${compiled.data.forest.classes} classes, ${MANIFEST} names ${manifest.classes.length}`,
     );
   }
+  // the structure the predictor relies on, checked here so that a bad file is an ArtifactError
+  // at load time rather than a plain Error (or a TypeError at the first prediction)
+  try {
+    checkCompiledForest(compiled.data.forest);
+  } catch (error) {
+    throw new ArtifactError(
+      `${COMPILED_JSON} holds a malformed forest: ${(error as Error).message}`,
+    );
+  }
+  const { means, precisions } = compiled.data.novelty;
+  if (means.length !== manifest.classes.length || precisions.length !== means.length) {
+    throw new ArtifactError(
+      `${COMPILED_JSON} has a novelty model with ${means.length} means and ${precisions.length} precisions, ${MANIFEST} names ${manifest.classes.length} classes`,
+    );
+  }
   return { manifest, compiled: compiled.data };
 }
 
@@ -173,6 +188,8 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 /** Read the artifact's files from a folder (only the manifest and what it lists), a .tar.gz file or its bytes. */
 export async function readArtifactFiles(source: string | Uint8Array): Promise<Files> {
   let bytes: Uint8Array;
+  // name the file when there is one: "the model is not a .tar.gz" alone does not say which
+  const where = typeof source === "string" ? `${source}: ` : "";
   if (typeof source === "string") {
     const info = await stat(source).catch((error: Error) => {
       throw new ArtifactError(`cannot read the model at ${source} (${error.message})`);
@@ -201,13 +218,13 @@ export async function readArtifactFiles(source: string | Uint8Array): Promise<Fi
     bytes = source;
   }
   if (bytes[0] !== GZIP_MAGIC[0] || bytes[1] !== GZIP_MAGIC[1]) {
-    throw new ArtifactError("the model is not a .tar.gz (no gzip header)");
+    throw new ArtifactError(`${where}the model is not a .tar.gz (no gzip header)`);
   }
   try {
     return await unpackTarGz(bytes);
   } catch (error) {
     throw new ArtifactError(
-      `the model archive is truncated or corrupt: ${(error as Error).message}`,
+      `${where}the model archive is truncated or corrupt: ${(error as Error).message}`,
     );
   }
 }

@@ -21,6 +21,7 @@ export class InputError extends Error {
 
 export function describe(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "string")
     return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;

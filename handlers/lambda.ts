@@ -6,7 +6,9 @@
  *   CORS_ALLOW_ORIGINS        comma-separated origins (or *) allowed from browsers; default none
  *   AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL   an S3-compatible server instead of AWS (path-style)
  * Logs are JSON (Powertools Logger, level from POWERTOOLS_LOG_LEVEL); metrics are CloudWatch
- * EMF log lines (Powertools Metrics, namespace from POWERTOOLS_METRICS_NAMESPACE).
+ * EMF log lines (Powertools Metrics, namespace from POWERTOOLS_METRICS_NAMESPACE, default
+ * IrisMlops), with the dimensions service (POWERTOOLS_SERVICE_NAME, default iris-mlops) and
+ * function_name.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
@@ -16,11 +18,15 @@ import { fetchModelBytes, s3ClientFromEnv } from "../serving/model-source.js";
 import { createApiHandler } from "./api.js";
 import { parseOrigins } from "./cors.js";
 
-const SERVICE = "iris-mlops";
-const logger = new Logger({ serviceName: SERVICE });
+const service = process.env.POWERTOOLS_SERVICE_NAME ?? "iris-mlops";
+const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
+const logger = new Logger({ serviceName: service });
+// every metric also carries the function's name, so two stacks in one account (or two APIs in
+// one stack) keep their numbers apart on the dashboard and in alarms
 const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? "IrisMlops",
-  serviceName: SERVICE,
+  serviceName: service,
+  defaultDimensions: functionName ? { function_name: functionName } : {},
 });
 const s3 = s3ClientFromEnv();
 

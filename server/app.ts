@@ -43,7 +43,8 @@ const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as cons
 
 function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   if (error.status === 405) {
-    reply.header("allow", ROUTES[reply.request.url.split("?")[0] as string] ?? "");
+    const path = (reply.request.url.split("?")[0] as string).replace(/(.)\/$/, "$1");
+    reply.header("allow", ROUTES[path] ?? "");
   }
   return reply
     .code(error.status)
@@ -63,6 +64,13 @@ export function buildApp({
     // a stopping server closes idle keep-alive connections at once instead of waiting them out
     forceCloseConnections: "idle",
     return503OnClosing: true,
+    // /predict/ is /predict, as API Gateway's Lambda answers it
+    routerOptions: { ignoreTrailingSlash: true },
+    // a URL that cannot be decoded (/%zz) never reaches a route or the error handler: answer it
+    // in the one error shape too, not fastify's own
+    frameworkErrors: (error, _request, reply) => {
+      sendError(reply, new HttpError(400, "bad_input", error.message));
+    },
   });
 
   // Every body arrives as text and is read by the route, whatever the Content-Type: /predict
@@ -79,6 +87,18 @@ export function buildApp({
           413,
           "payload_too_large",
           `the body is over the limit of ${limit} bytes; send fewer rows per request`,
+        ),
+      );
+    }
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      // a Content-Type that is not a media type at all ("foo bar", ""): fastify refuses it before
+      // any route reads the body; a 415 carries the 415 code, as every other 415 does
+      return sendError(
+        reply,
+        new HttpError(
+          415,
+          "unsupported_media_type",
+          `Content-Type ${JSON.stringify(request.headers["content-type"] ?? "")} is not a valid media type`,
         ),
       );
     }

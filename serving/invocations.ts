@@ -6,9 +6,10 @@
 import { parse as parseContentType } from "content-type";
 import Negotiator from "negotiator";
 import { csvRecordToRow, splitCsvLine } from "../core/csv.js";
-import { InputError, parseBatch, parseRow, parseRows } from "../core/input.js";
+import { InputError, parseRow } from "../core/input.js";
 import type { Prediction } from "../core/predictor.js";
 import { HttpError, parseJsonBody } from "./errors.js";
+import { rowsFromJson } from "./predict-api.js";
 
 export const JSON_TYPE = "application/json";
 export const CSV_TYPE = "text/csv";
@@ -77,18 +78,9 @@ function lineRow(line: string, index: number, read: (line: string) => number[]):
 /** The rows of an /invocations body. */
 export function parseInvocation(type: MediaType, text: string): number[][] {
   switch (type) {
-    case JSON_TYPE: {
-      const value = parseJsonBody(text);
-      if (
-        typeof value === "object" &&
-        value !== null &&
-        !Array.isArray(value) &&
-        "instances" in value
-      ) {
-        return parseBatch((value as { instances: unknown }).instances, "instances");
-      }
-      return parseRows(value).rows;
-    }
+    case JSON_TYPE:
+      // as /predict reads it; the 6 MiB body limit bounds the rows here
+      return rowsFromJson(parseJsonBody(text), Number.POSITIVE_INFINITY).rows;
     case CSV_TYPE:
       return bodyLines(text).map((line, i) =>
         lineRow(line, i, (l) => csvRecordToRow(splitCsvLine(l))),

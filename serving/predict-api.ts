@@ -28,36 +28,46 @@ export function checkBodySize(bytes: number, limit = API_MAX_BODY_BYTES): void {
   }
 }
 
-export function predictFromBody(predictor: Predictor, text: string): PredictResponse {
-  checkBodySize(Buffer.byteLength(text));
-  const value = parseJsonBody(text);
-  let rows: number[][];
-  let batch: boolean;
+/**
+ * The rows of a JSON request body: `{"instances": [...]}` (a batch, nothing else beside it), a
+ * bare array of rows (a batch), or one row. Shared by /predict and /invocations, so both read
+ * JSON alike.
+ */
+export function rowsFromJson(
+  value: unknown,
+  maxInstances = API_MAX_INSTANCES,
+): { rows: number[][]; batch: boolean } {
   if (hasInstances(value)) {
     const extra = Object.keys(value).filter((key) => key !== "instances");
-    if (extra.length > 0)
+    if (extra.length > 0) {
       throw new HttpError(
         400,
         "bad_input",
         `unknown field ${JSON.stringify(extra[0])} beside "instances"`,
       );
-    if (Array.isArray(value.instances) && value.instances.length > API_MAX_INSTANCES)
-      throw tooMany(value.instances.length);
-    rows = parseBatch(value.instances, "instances");
-    batch = true;
-  } else {
-    if (Array.isArray(value) && value.length > API_MAX_INSTANCES) throw tooMany(value.length);
-    ({ rows, batch } = parseRows(value));
+    }
+    if (Array.isArray(value.instances) && value.instances.length > maxInstances) {
+      throw tooMany(value.instances.length, maxInstances);
+    }
+    return { rows: parseBatch(value.instances, "instances"), batch: true };
   }
+  if (Array.isArray(value) && value.length > maxInstances)
+    throw tooMany(value.length, maxInstances);
+  return parseRows(value);
+}
+
+export function predictFromBody(predictor: Predictor, text: string): PredictResponse {
+  checkBodySize(Buffer.byteLength(text));
+  const { rows, batch } = rowsFromJson(parseJsonBody(text));
   const model_version = predictor.modelVersion;
   if (batch) return { predictions: predictor.predictBatch(rows), model_version };
   return { ...predictor.predict(rows[0] as number[]), model_version };
 }
 
-function tooMany(count: number): HttpError {
+function tooMany(count: number, limit: number): HttpError {
   return new HttpError(
     413,
     "payload_too_large",
-    `${count} instances; the limit is ${API_MAX_INSTANCES} per request`,
+    `${count} instances; the limit is ${limit} per request`,
   );
 }

@@ -103,6 +103,13 @@ const sagemakerSchema = z
     path: ["minInstances"],
   });
 
+const alertsSchema = z
+  .object({
+    enabled: bool().default(true),
+    email: z.string().email().optional(),
+  })
+  .strict();
+
 const stackSchema = z
   .object({
     model: modelSchema.default({}),
@@ -112,6 +119,7 @@ const stackSchema = z
     image: imageSchema.default(imageSchema.parse({})),
     sagemaker: sagemakerSchema.default(sagemakerSchema.parse({})),
     logRetentionDays: retention.default(14),
+    alerts: alertsSchema.default({ enabled: true }),
   })
   .strict();
 

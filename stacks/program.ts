@@ -5,7 +5,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { InferenceDashboard } from "../components/inference-dashboard.js";
 import { LambdaInferenceApi } from "../components/lambda-inference-api.js";
 import { ModelBucket } from "../components/model-bucket.js";
 import { packageRoot } from "../components/paths.js";
@@ -27,6 +29,10 @@ export interface StackOutputs {
   readonly imageUri: pulumi.Output<string> | undefined;
   /** The SageMaker endpoint to invoke; undefined when SageMaker is off. */
   readonly endpointName: pulumi.Output<string> | undefined;
+  /** The CloudWatch dashboard of the stack. */
+  readonly dashboardName: pulumi.Output<string>;
+  /** The SNS topic the alarms notify; undefined without `alerts.email`. */
+  readonly alertTopicArn: pulumi.Output<string> | undefined;
 }
 
 /** Where a stack's trained model lands: `.pulumi-build/<stack>/model/` in the package root. */
@@ -64,6 +70,21 @@ export async function irisStack(
     fromRoot(root, config.modelPath) ??
     (await trainModel(modelDirFor(options.buildRoot ?? root, pulumi.getStack()), config.model));
 
+  // alarms notify an SNS topic when there is someone to tell; otherwise they show in the console
+  let alertTopic: aws.sns.Topic | undefined;
+  if (config.alerts.enabled && config.alerts.email) {
+    alertTopic = new aws.sns.Topic("alerts", {});
+    new aws.sns.TopicSubscription("alerts-email", {
+      topic: alertTopic.arn,
+      protocol: "email",
+      endpoint: config.alerts.email,
+    });
+  }
+  const alarms = {
+    alarms: config.alerts.enabled,
+    alarmActions: alertTopic ? [alertTopic.arn] : [],
+  };
+
   const models = new ModelBucket("models", {
     modelPath,
     forceDestroy: config.bucket.forceDestroy,
@@ -85,7 +106,9 @@ export async function irisStack(
     throttlingRateLimit: config.api.throttleRate,
     corsAllowOrigins: config.api.corsOrigins,
     logRetentionInDays: config.logRetentionDays,
+    ...alarms,
   });
+  const alarmArns = Object.values(api.alarms ?? {}).map((alarm) => alarm.arn);
 
   let imageUri: pulumi.Output<string> | undefined;
   let endpointName: pulumi.Output<string> | undefined;
@@ -115,10 +138,19 @@ export async function irisStack(
       maxInstanceCount: sm.maxInstances,
       targetInvocationsPerInstance: sm.targetInvocations,
       logRetentionInDays: config.logRetentionDays,
+      ...alarms,
     });
+    alarmArns.push(...Object.values(endpoint.alarms ?? {}).map((alarm) => alarm.arn));
     imageUri = image.imageUri;
     endpointName = endpoint.endpointName;
   }
+
+  const dashboard = new InferenceDashboard("dashboard", {
+    functionName: api.functionName,
+    apiId: api.apiId,
+    endpointName,
+    alarmArns,
+  });
 
   return {
     apiUrl: api.apiUrl,
@@ -126,5 +158,7 @@ export async function irisStack(
     modelVersion: models.modelVersion,
     imageUri,
     endpointName,
+    dashboardName: dashboard.dashboardName,
+    alertTopicArn: alertTopic?.arn,
   };
 }

@@ -120,6 +120,34 @@ function computed(type: string, name: string, inputs: Props): { id: string; stat
         },
       };
     }
+    case "aws:cloudwatch/metricAlarm:MetricAlarm": {
+      const alarmName = auto(inputs.name);
+      return {
+        id: alarmName,
+        state: {
+          name: alarmName,
+          arn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarmName}`,
+        },
+      };
+    }
+    case "aws:sns/topic:Topic": {
+      const topic = auto(inputs.name);
+      return {
+        id: topic,
+        state: { name: topic, arn: `arn:aws:sns:${REGION}:${ACCOUNT}:${topic}` },
+      };
+    }
+    case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
+      const arn = `arn:aws:iam::${ACCOUNT}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`;
+      return { id: arn, state: { arn } };
+    }
+    case "aws:iam/policy:Policy": {
+      const policy = auto(inputs.name);
+      return {
+        id: policy,
+        state: { name: policy, arn: `arn:aws:iam::${ACCOUNT}:policy/${policy}` },
+      };
+    }
     default:
       return { id: `${name}-${suffix}`, state: {} };
   }

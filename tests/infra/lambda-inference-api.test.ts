@@ -12,6 +12,7 @@ import { ArgumentError } from "../../components/validate.js";
 import {
   ACCOUNT,
   FIXTURE_HANDLER,
+  PROJECT,
   policyOf,
   REGION,
   type Recorder,
@@ -95,11 +96,15 @@ describe("LambdaInferenceApi", () => {
       });
     });
 
-    it("logs JSON to its own log group, kept 14 days", async () => {
+    it("logs JSON to its own log group, named after project, stack and component, kept 14 days", async () => {
       const fn = mocks.one("aws:lambda/function:Function").inputs;
       const group = mocks.one("aws:cloudwatch/logGroup:LogGroup", "api-logs");
       assert.equal(group.inputs.retentionInDays, 14);
-      assert.match(group.inputs.namePrefix, /^\/aws\/lambda\/api-/);
+      assert.equal(group.inputs.namePrefix, `/aws/lambda/${PROJECT}-test-api-`);
+      assert.equal(
+        mocks.one("aws:cloudwatch/logGroup:LogGroup", "api-access-logs").inputs.namePrefix,
+        `/aws/apigateway/${PROJECT}-test-api-`,
+      );
       assert.equal(fn.loggingConfig.logFormat, "JSON");
       assert.equal(fn.loggingConfig.logGroup, group.state.name);
       assert.equal(await value(api.logGroupName), group.state.name);

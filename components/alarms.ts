@@ -1,0 +1,93 @@
+/**
+ * CloudWatch alarms as the components create them: one shape for every alarm, so each states only
+ * what it watches and when it fires. Missing data (no traffic) never alarms.
+ */
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** What every alarm of a component shares: where it notifies, and its tags. */
+export interface AlarmTargets {
+  /** ARNs notified when an alarm fires and when it clears (e.g. an SNS topic). */
+  readonly actions?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export interface AlarmSpec {
+  /** Shown in the console, the notification and the runbook (docs/runbook.md has one section per alarm). */
+  readonly description: string;
+  readonly comparisonOperator?: "GreaterThanOrEqualToThreshold" | "GreaterThanThreshold";
+  readonly threshold: pulumi.Input<number>;
+  /** Seconds per evaluated period. Default 300. */
+  readonly period?: number;
+  /** Periods looked at, and how many of them must breach. Default 1 of 1. */
+  readonly evaluationPeriods?: number;
+  readonly datapointsToAlarm?: number;
+  /** One metric… */
+  readonly metric?: {
+    namespace: string;
+    metricName: string;
+    dimensions: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    statistic?: "Sum" | "Average" | "Maximum";
+    extendedStatistic?: string;
+  };
+  /** …or metric math: the queries, the last of which is the alarm's value. */
+  readonly queries?: pulumi.Input<aws.types.input.cloudwatch.MetricAlarmMetricQuery>[];
+}
+
+export function createAlarm(
+  name: string,
+  spec: AlarmSpec,
+  targets: AlarmTargets,
+  opts: pulumi.CustomResourceOptions,
+): aws.cloudwatch.MetricAlarm {
+  const period = spec.period ?? 300;
+  return new aws.cloudwatch.MetricAlarm(
+    name,
+    {
+      alarmDescription: spec.description,
+      comparisonOperator: spec.comparisonOperator ?? "GreaterThanOrEqualToThreshold",
+      threshold: spec.threshold,
+      evaluationPeriods: spec.evaluationPeriods ?? 1,
+      datapointsToAlarm: spec.datapointsToAlarm ?? spec.evaluationPeriods ?? 1,
+      treatMissingData: "notBreaching",
+      ...(spec.metric
+        ? {
+            namespace: spec.metric.namespace,
+            metricName: spec.metric.metricName,
+            dimensions: spec.metric.dimensions,
+            period,
+            ...(spec.metric.extendedStatistic
+              ? { extendedStatistic: spec.metric.extendedStatistic }
+              : { statistic: spec.metric.statistic ?? "Sum" }),
+          }
+        : { metricQueries: spec.queries }),
+      alarmActions: targets.actions ?? [],
+      okActions: targets.actions ?? [],
+      tags: targets.tags,
+    },
+    opts,
+  );
+}
+
+/**
+ * Metric math for "errors as a percentage of requests", zero while fewer than `minRequests`
+ * requests arrived in the period (a single bad request at 3 a.m. is not an incident).
+ */
+export function errorRateQueries(
+  metric: (id: string, metricName: string) => aws.types.input.cloudwatch.MetricAlarmMetricQuery,
+  requests: string,
+  errors: string,
+  minRequests: number,
+  label: string,
+): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
+  return [
+    metric("requests", requests),
+    metric("errors", errors),
+    {
+      id: "rate",
+      expression: `IF(requests >= ${minRequests}, 100 * errors / requests, 0)`,
+      label,
+      returnData: true,
+    },
+  ];
+}

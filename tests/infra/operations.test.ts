@@ -1,0 +1,403 @@
+/**
+ * Alarms and the dashboard: each alarm's metric, statistic, threshold and dimensions, its
+ * actions, and the switches that turn them off; the dashboard's widgets; the stack's alert topic.
+ */
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+import { dashboardWidgets, InferenceDashboard } from "../../components/inference-dashboard.js";
+import {
+  LambdaInferenceApi,
+  type LambdaInferenceApiArgs,
+} from "../../components/lambda-inference-api.js";
+import {
+  SageMakerEndpoint,
+  type SageMakerEndpointArgs,
+  vcpusOf,
+} from "../../components/sagemaker-endpoint.js";
+import { ConfigError, parseStackConfig } from "../../stacks/config.js";
+import { irisStack } from "../../stacks/program.js";
+import {
+  ACCOUNT,
+  FIXTURE_HANDLER,
+  REGION,
+  type Recorder,
+  type Registered,
+  settle,
+  tempDir,
+  useMocks,
+  value,
+} from "./harness.js";
+
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:alerts`;
+const MODEL = {
+  modelBucketName: "models-bucket-1234567",
+  modelKey: "models/0123456789abcdef/model.tar.gz",
+  modelSha256: "a".repeat(64),
+};
+const DIGEST_URI = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/image@sha256:${"b".repeat(64)}`;
+
+const alarm = (mocks: Recorder, name: string): Registered["inputs"] =>
+  mocks.one(ALARM, name).inputs;
+/** The queries of a metric-math alarm, by id. */
+// biome-ignore lint/suspicious/noExplicitAny: the queries as the SDK serialised them
+const queries = (inputs: Registered["inputs"]): Record<string, any> =>
+  Object.fromEntries((inputs.metricQueries as { id: string }[]).map((q) => [q.id, q]));
+
+async function lambdaApi(args: Partial<LambdaInferenceApiArgs> = {}) {
+  const mocks = await useMocks();
+  const api = new LambdaInferenceApi("api", { ...MODEL, handlerEntry: FIXTURE_HANDLER, ...args });
+  await settle(mocks, [api.apiUrl, api.functionName]);
+  return { mocks, api };
+}
+
+async function endpoint(args: Partial<SageMakerEndpointArgs> = {}) {
+  const mocks = await useMocks({}, "prod");
+  const sm = new SageMakerEndpoint("sagemaker", {
+    ...MODEL,
+    imageUri: DIGEST_URI,
+    repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/image`,
+    ...args,
+  });
+  await settle(mocks, [sm.endpointName]);
+  return { mocks, sm };
+}
+
+describe("alarms", () => {
+  describe("LambdaInferenceApi", () => {
+    let mocks: Recorder;
+    let api: LambdaInferenceApi;
+    let fn: string;
+    let apiId: string;
+    before(async () => {
+      ({ mocks, api } = await lambdaApi({ alarmActions: [TOPIC], timeout: 20 }));
+      fn = await value(api.functionName);
+      apiId = await value(api.apiId);
+    });
+
+    it("creates five alarms, each notifying the given actions when it fires and when it clears", () => {
+      const alarms = mocks.all(ALARM);
+      assert.deepEqual(alarms.map((a) => a.name).sort(), [
+        "api-4xx-alarm",
+        "api-5xx-alarm",
+        "api-duration-alarm",
+        "api-errors-alarm",
+        "api-throttles-alarm",
+      ]);
+      for (const a of alarms) {
+        assert.deepEqual(a.inputs.alarmActions, [TOPIC], a.name);
+        assert.deepEqual(a.inputs.okActions, [TOPIC], a.name);
+        assert.equal(a.inputs.treatMissingData, "notBreaching", a.name);
+        assert.ok(a.inputs.alarmDescription.length > 40, a.name);
+      }
+    });
+
+    it("fires on any function error or throttle in 5 minutes", () => {
+      for (const [name, metricName] of [
+        ["api-errors-alarm", "Errors"],
+        ["api-throttles-alarm", "Throttles"],
+      ]) {
+        const a = alarm(mocks, name as string);
+        assert.equal(a.namespace, "AWS/Lambda");
+        assert.equal(a.metricName, metricName);
+        assert.deepEqual(a.dimensions, { FunctionName: fn });
+        assert.equal(a.statistic, "Sum");
+        assert.equal(a.period, 300);
+        assert.equal(a.comparisonOperator, "GreaterThanOrEqualToThreshold");
+        assert.equal(a.threshold, 1);
+        assert.equal(a.evaluationPeriods, 1);
+      }
+    });
+
+    it("fires when the p99 duration passes 80% of the timeout in 2 of 3 periods", () => {
+      const a = alarm(mocks, "api-duration-alarm");
+      assert.equal(a.metricName, "Duration");
+      assert.deepEqual(a.dimensions, { FunctionName: fn });
+      assert.equal(a.extendedStatistic, "p99");
+      assert.equal(a.statistic, undefined);
+      assert.equal(a.threshold, 16000); // 20 s timeout
+      assert.equal(a.evaluationPeriods, 3);
+      assert.equal(a.datapointsToAlarm, 2);
+    });
+
+    it("fires on the API's 5xx rate above 1% and its 4xx rate above 20% (past 20 requests)", () => {
+      for (const [name, metric, threshold, minRequests] of [
+        ["api-5xx-alarm", "5xx", 1, 1],
+        ["api-4xx-alarm", "4xx", 20, 20],
+      ] as const) {
+        const a = alarm(mocks, name);
+        assert.equal(a.threshold, threshold);
+        assert.equal(a.metricName, undefined);
+        const q = queries(a);
+        for (const [id, metricName] of [
+          ["requests", "Count"],
+          ["errors", metric],
+        ]) {
+          assert.deepEqual(q[id as string], {
+            id,
+            metric: {
+              namespace: "AWS/ApiGateway",
+              metricName,
+              dimensions: { ApiId: apiId },
+              period: 300,
+              stat: "Sum",
+            },
+          });
+        }
+        assert.equal(
+          (q.rate as { expression: string }).expression,
+          `IF(requests >= ${minRequests}, 100 * errors / requests, 0)`,
+        );
+        assert.equal((q.rate as { returnData: boolean }).returnData, true);
+      }
+    });
+
+    it("takes the rate thresholds from its arguments", async () => {
+      const { mocks } = await lambdaApi({
+        serverErrorRateThreshold: 5,
+        clientErrorRateThreshold: 50,
+      });
+      assert.equal(alarm(mocks, "api-5xx-alarm").threshold, 5);
+      assert.equal(alarm(mocks, "api-4xx-alarm").threshold, 50);
+      assert.deepEqual(alarm(mocks, "api-5xx-alarm").alarmActions, []);
+    });
+
+    it("creates none with alarms: false", async () => {
+      const { mocks, api } = await lambdaApi({ alarms: false });
+      assert.equal(mocks.all(ALARM).length, 0);
+      assert.equal(api.alarms, undefined);
+    });
+  });
+
+  describe("SageMakerEndpoint", () => {
+    it("serverless: 5xx, 4xx rate and p99 model latency on the endpoint's variant, no CPU or memory", async () => {
+      const { mocks, sm } = await endpoint({ alarmActions: [TOPIC], modelLatencyThresholdMs: 250 });
+      const variant = { EndpointName: await value(sm.endpointName), VariantName: "AllTraffic" };
+      assert.deepEqual(
+        mocks
+          .all(ALARM)
+          .map((a) => a.name)
+          .sort(),
+        ["sagemaker-4xx-alarm", "sagemaker-5xx-alarm", "sagemaker-latency-alarm"],
+      );
+      const errors = alarm(mocks, "sagemaker-5xx-alarm");
+      assert.equal(errors.namespace, "AWS/SageMaker");
+      assert.equal(errors.metricName, "Invocation5XXErrors");
+      assert.deepEqual(errors.dimensions, variant);
+      assert.equal(errors.threshold, 1);
+      assert.deepEqual(errors.alarmActions, [TOPIC]);
+
+      const clients = queries(alarm(mocks, "sagemaker-4xx-alarm"));
+      assert.equal(
+        (clients.requests as { metric: { metricName: string } }).metric.metricName,
+        "Invocations",
+      );
+      assert.deepEqual((clients.errors as { metric: object }).metric, {
+        namespace: "AWS/SageMaker",
+        metricName: "Invocation4XXErrors",
+        dimensions: variant,
+        period: 300,
+        stat: "Sum",
+      });
+
+      const latency = alarm(mocks, "sagemaker-latency-alarm");
+      assert.equal(latency.metricName, "ModelLatency");
+      assert.equal(latency.extendedStatistic, "p99");
+      assert.equal(latency.threshold, 250_000); // microseconds
+      assert.deepEqual(latency.dimensions, variant);
+    });
+
+    it("instances: CPU above 80% of the instance's vCPUs and memory above 80%, over 15 minutes", async () => {
+      const { mocks, sm } = await endpoint({ serverless: false, instanceType: "ml.c5.2xlarge" });
+      const variant = { EndpointName: await value(sm.endpointName), VariantName: "AllTraffic" };
+      for (const [name, metricName, threshold] of [
+        ["sagemaker-cpu-alarm", "CPUUtilization", 640],
+        ["sagemaker-memory-alarm", "MemoryUtilization", 80],
+      ] as const) {
+        const a = alarm(mocks, name);
+        assert.equal(a.namespace, "/aws/sagemaker/Endpoints");
+        assert.equal(a.metricName, metricName);
+        assert.equal(a.statistic, "Average");
+        assert.deepEqual(a.dimensions, variant);
+        assert.equal(a.threshold, threshold);
+        assert.equal(a.evaluationPeriods, 3);
+      }
+    });
+
+    it("creates none with alarms: false", async () => {
+      const { mocks } = await endpoint({ serverless: false, alarms: false });
+      assert.equal(mocks.all(ALARM).length, 0);
+    });
+
+    it("counts vCPUs from the instance size", () => {
+      assert.equal(vcpusOf("ml.t2.medium"), 2);
+      assert.equal(vcpusOf("ml.m5.large"), 2);
+      assert.equal(vcpusOf("ml.m5.xlarge"), 4);
+      assert.equal(vcpusOf("ml.c5.4xlarge"), 16);
+      assert.equal(vcpusOf("ml.m5.24xlarge"), 96);
+    });
+  });
+});
+
+describe("InferenceDashboard", () => {
+  const context = {
+    region: REGION,
+    fn: "iris-mlops-prod-api-function-1",
+    api: "abc123",
+    endpoint: undefined as string | undefined,
+    alarms: [] as string[],
+    species: ["setosa", "versicolor", "virginica"],
+    ns: "IrisMlops",
+    service: "iris-mlops",
+  };
+  const titles = (widgets: ReturnType<typeof dashboardWidgets>) =>
+    widgets.map((w) => (w.properties as { title: string }).title);
+  const metricsOf = (widgets: ReturnType<typeof dashboardWidgets>, title: string) => {
+    const widget = widgets.find((w) => (w.properties as { title: string }).title === title);
+    assert.ok(widget, `no widget ${title}`);
+    return (widget.properties as { metrics: unknown[][] }).metrics;
+  };
+
+  it("shows requests, latency percentiles, errors, cold starts and predictions per species", () => {
+    const widgets = dashboardWidgets(context);
+    assert.deepEqual(titles(widgets), [
+      "Requests per minute",
+      "Latency (ms)",
+      "Errors per minute",
+      "Cold starts",
+      "Predictions per species",
+    ]);
+    assert.deepEqual(
+      metricsOf(widgets, "Latency (ms)").map((m) => (m.at(-1) as { stat: string }).stat),
+      ["p50", "p90", "p99", "p99"],
+    );
+    // the handler's EMF metrics, under its namespace and dimensions
+    assert.deepEqual(metricsOf(widgets, "Cold starts"), [
+      [
+        "IrisMlops",
+        "ColdStart",
+        "service",
+        "iris-mlops",
+        "function_name",
+        context.fn,
+        { label: "cold starts", stat: "Sum" },
+      ],
+    ]);
+    assert.deepEqual(
+      metricsOf(widgets, "Predictions per species").map((m) => m[1]),
+      ["predicted_setosa", "predicted_versicolor", "predicted_virginica", "predicted_not_iris"],
+    );
+    const errors = JSON.stringify(metricsOf(widgets, "Errors per minute"));
+    assert.match(errors, /"AWS\/ApiGateway","5xx","ApiId","abc123"/);
+    assert.match(
+      errors,
+      /MetricName=\\"errors\\" function_name=\\"iris-mlops-prod-api-function-1\\"/,
+    );
+    for (const w of widgets) assert.equal((w.properties as { region: string }).region, REGION);
+  });
+
+  it("adds the SageMaker endpoint and the alarms when it has them, laid out on the grid", () => {
+    const widgets = dashboardWidgets({
+      ...context,
+      endpoint: "iris-mlops-prod-sagemaker",
+      alarms: ["arn:a", "arn:b"],
+    });
+    assert.deepEqual(titles(widgets).slice(5), [
+      "SageMaker invocations and errors",
+      "SageMaker model latency (µs)",
+      "Alarms",
+    ]);
+    assert.deepEqual(metricsOf(widgets, "SageMaker model latency (µs)")[0]?.slice(0, 6), [
+      "AWS/SageMaker",
+      "ModelLatency",
+      "EndpointName",
+      "iris-mlops-prod-sagemaker",
+      "VariantName",
+      "AllTraffic",
+    ]);
+    const alarms = widgets.at(-1) as { type: string; x: number; properties: { alarms: string[] } };
+    assert.equal(alarms.type, "alarm");
+    assert.deepEqual(alarms.properties.alarms, ["arn:a", "arn:b"]);
+    const positions = new Set(widgets.map((w) => `${w.x},${w.y}`));
+    assert.equal(positions.size, widgets.length, "no two widgets at one place");
+  });
+
+  it("registers one dashboard named after project and stack, with the outputs in its body", async () => {
+    const mocks = await useMocks({}, "prod");
+    const dashboard = new InferenceDashboard("dashboard", {
+      functionName: pulumi.output("fn-1"),
+      apiId: "api-1",
+      alarmArns: [pulumi.output("arn:x")],
+    });
+    await settle(mocks, [dashboard.dashboardName]);
+    const inputs = mocks.one("aws:cloudwatch/dashboard:Dashboard").inputs;
+    assert.equal(inputs.dashboardName, "iris-mlops-prod");
+    const body = JSON.parse(inputs.dashboardBody);
+    assert.match(JSON.stringify(body), /"FunctionName","fn-1"/);
+    assert.deepEqual(body.widgets.at(-1).properties.alarms, ["arn:x"]);
+  });
+});
+
+describe("the stack's alerts", () => {
+  let build: Awaited<ReturnType<typeof tempDir>>;
+  before(async () => {
+    build = await tempDir("alerts");
+  });
+  after(async () => {
+    await build.remove();
+  });
+
+  const base = {
+    "iris-mlops:model": { trees: 5, folds: 2 },
+    "iris-mlops:api": { handlerEntry: FIXTURE_HANDLER },
+  };
+  async function run(config: Record<string, unknown>) {
+    const mocks = await useMocks({ ...base, ...config });
+    const outputs = await irisStack(undefined, { buildRoot: build.dir });
+    await settle(mocks, [outputs.apiUrl, outputs.dashboardName]);
+    return { mocks, outputs };
+  }
+
+  it("with an email: a topic, its email subscription, and every alarm notifying it", async () => {
+    const { mocks, outputs } = await run({ "iris-mlops:alerts": { email: "oncall@example.com" } });
+    const topic = mocks.one("aws:sns/topic:Topic");
+    const subscription = mocks.one("aws:sns/topicSubscription:TopicSubscription").inputs;
+    assert.equal(subscription.protocol, "email");
+    assert.equal(subscription.endpoint, "oncall@example.com");
+    assert.equal(subscription.topic, topic.state.arn);
+    assert.equal(await value(outputs.alertTopicArn as pulumi.Output<string>), topic.state.arn);
+    const alarms = mocks.all(ALARM);
+    assert.equal(alarms.length, 5);
+    for (const a of alarms) assert.deepEqual(a.inputs.alarmActions, [topic.state.arn]);
+    const body = JSON.parse(mocks.one("aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody);
+    assert.deepEqual(
+      body.widgets.at(-1).properties.alarms.sort(),
+      alarms.map((a) => a.state.arn).sort(),
+    );
+  });
+
+  it("without an email: alarms in the console only, no topic", async () => {
+    const { mocks, outputs } = await run({});
+    assert.equal(mocks.all("aws:sns/topic:Topic").length, 0);
+    assert.equal(outputs.alertTopicArn, undefined);
+    for (const a of mocks.all(ALARM)) assert.deepEqual(a.inputs.alarmActions, []);
+    assert.equal(await value(outputs.dashboardName), "iris-mlops-test");
+  });
+
+  it("alerts.enabled false: no alarms and no topic, the dashboard stays", async () => {
+    const { mocks } = await run({
+      "iris-mlops:alerts": { enabled: false, email: "a@example.com" },
+    });
+    assert.equal(mocks.all(ALARM).length, 0);
+    assert.equal(mocks.all("aws:sns/topic:Topic").length, 0);
+    assert.equal(mocks.all("aws:cloudwatch/dashboard:Dashboard").length, 1);
+  });
+
+  it("refuses an alert address that is not an email address, naming the key", () => {
+    assert.throws(
+      () => parseStackConfig({ "iris-mlops:alerts": JSON.stringify({ email: "not-an-email" }) }),
+      (error: Error) =>
+        error instanceof ConfigError && /iris-mlops:alerts\.email/.test(error.message),
+    );
+  });
+});
