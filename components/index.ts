@@ -12,5 +12,6 @@ export * from "./lambda-inference-api.js";
 export * from "./model-bucket.js";
 export * from "./paths.js";
 export * from "./sagemaker-endpoint.js";
+export * from "./service-role.js";
 export * from "./training-image.js";
 export * from "./validate.js";

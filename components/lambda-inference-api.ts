@@ -10,6 +10,7 @@ import { createAlarm, errorRateQueries } from "./alarms.js";
 import { type Bundle, bundleHandler } from "./bundle.js";
 import { modelReadStatements } from "./model-bucket.js";
 import { defaultHandlerEntry } from "./paths.js";
+import { serviceRole } from "./service-role.js";
 import { checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
 export type LambdaArchitecture = "arm64" | "x86_64";
@@ -153,46 +154,27 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
       parent,
     );
 
-    this.role = new aws.iam.Role(
-      `${name}-role`,
+    const { role, policy } = serviceRole(
+      name,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
+        service: "lambda.amazonaws.com",
+        statements: pulumi
+          .all([modelReadStatements(modelObjectArn, args.modelKmsKeyArn), logGroup.arn])
+          .apply(([read, logArn]) => [
+            ...read,
             {
+              Sid: "WriteOwnLogs",
               Effect: "Allow",
-              Principal: { Service: "lambda.amazonaws.com" },
-              Action: "sts:AssumeRole",
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+              Resource: [logArn, `${logArn}:*`],
             },
-          ],
-        }),
+          ]),
         permissionsBoundary: args.permissionsBoundary,
         tags: args.tags,
       },
       parent,
     );
-
-    const policy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: this.role.name,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: pulumi
-            .all([modelReadStatements(modelObjectArn, args.modelKmsKeyArn), logGroup.arn])
-            .apply(([read, logArn]) => [
-              ...read,
-              {
-                Sid: "WriteOwnLogs",
-                Effect: "Allow",
-                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                Resource: [logArn, `${logArn}:*`],
-              },
-            ]),
-        }),
-      },
-      parent,
-    );
+    this.role = role;
 
     this.function = new aws.lambda.Function(
       `${name}-function`,

@@ -13,6 +13,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createAlarm, errorRateQueries } from "./alarms.js";
 import { modelReadStatements } from "./model-bucket.js";
+import { serviceRole } from "./service-role.js";
 import { ArgumentError, checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
 export interface SageMakerEndpointArgs {
@@ -170,77 +171,58 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
       parent,
     );
 
-    this.role = new aws.iam.Role(
-      `${name}-role`,
+    const { role, policy } = serviceRole(
+      name,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
+        service: "sagemaker.amazonaws.com",
+        statements: pulumi
+          .all([
+            modelReadStatements(modelObjectArn, args.modelKmsKeyArn),
+            args.repositoryArn,
+            logGroup.arn,
+          ])
+          .apply(([read, repositoryArn, logArn]) => [
+            ...read,
             {
+              Sid: "PullImage",
               Effect: "Allow",
-              Principal: { Service: "sagemaker.amazonaws.com" },
-              Action: "sts:AssumeRole",
+              Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+              Resource: repositoryArn,
             },
-          ],
-        }),
+            {
+              // GetAuthorizationToken has no resource to scope to
+              Sid: "RegistryToken",
+              Effect: "Allow",
+              Action: "ecr:GetAuthorizationToken",
+              Resource: "*",
+            },
+            {
+              Sid: "WriteEndpointLogs",
+              Effect: "Allow",
+              Action: [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+              ],
+              Resource: [logArn, `${logArn}:*`],
+            },
+            {
+              Sid: "PutEndpointMetrics",
+              Effect: "Allow",
+              Action: "cloudwatch:PutMetricData",
+              Resource: "*",
+              Condition: {
+                StringEquals: { "cloudwatch:namespace": "/aws/sagemaker/Endpoints" },
+              },
+            },
+          ]),
         permissionsBoundary: args.permissionsBoundary,
         tags: args.tags,
       },
       parent,
     );
-
-    const policy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: this.role.name,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: pulumi
-            .all([
-              modelReadStatements(modelObjectArn, args.modelKmsKeyArn),
-              args.repositoryArn,
-              logGroup.arn,
-            ])
-            .apply(([read, repositoryArn, logArn]) => [
-              ...read,
-              {
-                Sid: "PullImage",
-                Effect: "Allow",
-                Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                Resource: repositoryArn,
-              },
-              {
-                // GetAuthorizationToken has no resource to scope to
-                Sid: "RegistryToken",
-                Effect: "Allow",
-                Action: "ecr:GetAuthorizationToken",
-                Resource: "*",
-              },
-              {
-                Sid: "WriteEndpointLogs",
-                Effect: "Allow",
-                Action: [
-                  "logs:CreateLogGroup",
-                  "logs:CreateLogStream",
-                  "logs:DescribeLogStreams",
-                  "logs:PutLogEvents",
-                ],
-                Resource: [logArn, `${logArn}:*`],
-              },
-              {
-                Sid: "PutEndpointMetrics",
-                Effect: "Allow",
-                Action: "cloudwatch:PutMetricData",
-                Resource: "*",
-                Condition: {
-                  StringEquals: { "cloudwatch:namespace": "/aws/sagemaker/Endpoints" },
-                },
-              },
-            ]),
-        }),
-      },
-      parent,
-    );
+    this.role = role;
 
     this.model = new aws.sagemaker.Model(
       `${name}-model`,
