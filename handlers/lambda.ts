@@ -14,7 +14,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { ArtifactError } from "../core/artifact.js";
 import { loadPredictor } from "../core/predictor.js";
-import { fetchModelBytes, s3ClientFromEnv } from "../serving/model-source.js";
+import { fetchModelWithEnvCredentials } from "../serving/s3-env-fetch.js";
 import { createApiHandler } from "./api.js";
 import { parseOrigins } from "./cors.js";
 
@@ -28,12 +28,11 @@ const metrics = new Metrics({
   serviceName: service,
   defaultDimensions: functionName ? { function_name: functionName } : {},
 });
-const s3 = s3ClientFromEnv();
 
 async function loadModel() {
   const { MODEL_BUCKET: bucket, MODEL_KEY: key, MODEL_SHA256: sha256 } = process.env;
   if (!bucket || !key) throw new ArtifactError("MODEL_BUCKET and MODEL_KEY must be set");
-  return loadPredictor(await fetchModelBytes(s3, { bucket, key, sha256 }));
+  return loadPredictor(await fetchModelWithEnvCredentials({ bucket, key, sha256 }));
 }
 
 export const handler = createApiHandler({

@@ -3,15 +3,11 @@
  * the bytes can be pinned by sha256 (the Lambda's MODEL_SHA256): a mismatch refuses the model.
  */
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { ArtifactError, sha256 } from "../core/artifact.js";
+import { ArtifactError } from "../core/artifact.js";
 import { loadPredictor, type Predictor } from "../core/predictor.js";
+import { checkModelSha256, type S3Location } from "./model-location.js";
 
-export interface S3Location {
-  bucket: string;
-  key: string;
-  /** The hex sha256 the object's bytes must have, when set. */
-  sha256?: string | undefined;
-}
+export type { S3Location } from "./model-location.js";
 
 /**
  * An S3 client for the environment: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (any S3-compatible
@@ -38,14 +34,7 @@ export async function fetchModelBytes(
   const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!object.Body) throw new ArtifactError(`s3://${bucket}/${key} has no body`);
   const bytes = await object.Body.transformToByteArray();
-  if (expected) {
-    const actual = sha256(bytes);
-    if (actual !== expected.toLowerCase()) {
-      throw new ArtifactError(
-        `s3://${bucket}/${key} has sha256 ${actual}, expected ${expected}: refusing the model`,
-      );
-    }
-  }
+  checkModelSha256(`s3://${bucket}/${key}`, bytes, expected);
   return bytes;
 }
 

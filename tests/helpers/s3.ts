@@ -18,6 +18,8 @@ export const S3_REGION = "us-east-1";
 export interface S3Request {
   method: string;
   path: string;
+  /** The Authorization header as sent (s3rver does not check signatures itself). */
+  authorization?: string | undefined;
 }
 
 export class FakeS3 {
@@ -56,7 +58,11 @@ export class FakeS3 {
     this.port = address.port;
     server.httpServer?.on("request", (request) => {
       const url = new URL(request.url ?? "/", "http://s3");
-      this.requests.push({ method: request.method ?? "", path: decodeURIComponent(url.pathname) });
+      this.requests.push({
+        method: request.method ?? "",
+        path: decodeURIComponent(url.pathname),
+        authorization: request.headers.authorization,
+      });
     });
     this.server = server;
   }

@@ -1,0 +1,114 @@
+/**
+ * serving/s3-env-fetch.ts: the Lambda's signed S3 GET with the environment's credentials, against
+ * a real s3rver on 127.0.0.1, and the URLs it builds for AWS.
+ */
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import { ArtifactError, sha256 } from "../../core/artifact.js";
+import { fetchModelWithEnvCredentials, objectUrl } from "../../serving/s3-env-fetch.js";
+import { type TrainedModel, trainedModel } from "../helpers/model.js";
+import { FakeS3 } from "../helpers/s3.js";
+
+describe("serving/s3-env-fetch.ts", () => {
+  describe("objectUrl", () => {
+    it("is virtual-hosted on AWS, path-style for dotted buckets and custom endpoints, keys encoded per segment", () => {
+      const key = "models/0123 abc/model+1.tar.gz";
+      assert.equal(
+        objectUrl({ bucket: "iris-models", key }, "eu-west-1"),
+        "https://iris-models.s3.eu-west-1.amazonaws.com/models/0123%20abc/model%2B1.tar.gz",
+      );
+      assert.equal(
+        objectUrl({ bucket: "iris.models", key: "m.tar.gz" }, "eu-west-1"),
+        "https://s3.eu-west-1.amazonaws.com/iris.models/m.tar.gz",
+      );
+      assert.equal(
+        objectUrl({ bucket: "b", key: "k/m.tar.gz" }, "us-east-1", "http://127.0.0.1:9000/"),
+        "http://127.0.0.1:9000/b/k/m.tar.gz",
+      );
+    });
+  });
+
+  describe("against s3rver", () => {
+    const BUCKET = "models";
+    const KEY = "iris/0123456789abcdef/model.tar.gz";
+    let model: TrainedModel;
+    let s3: FakeS3;
+    let env: NodeJS.ProcessEnv;
+
+    before(async () => {
+      model = await trainedModel();
+      s3 = await FakeS3.start();
+      await s3.createBucket(BUCKET);
+      await s3.put(BUCKET, KEY, model.tarball);
+      env = s3.env();
+    });
+    after(async () => {
+      await s3?.stop();
+    });
+
+    it("fetches the object's bytes unchanged with a signed GET, once", async () => {
+      const before = s3.gets(BUCKET, KEY);
+      const bytes = await fetchModelWithEnvCredentials({ bucket: BUCKET, key: KEY }, env);
+      assert.equal(sha256(bytes), model.sha256);
+      assert.equal(s3.gets(BUCKET, KEY), before + 1);
+    });
+
+    it("refuses bytes whose sha256 is not the expected one", async () => {
+      await fetchModelWithEnvCredentials(
+        { bucket: BUCKET, key: KEY, sha256: model.sha256.toUpperCase() },
+        env,
+      );
+      await assert.rejects(
+        fetchModelWithEnvCredentials({ bucket: BUCKET, key: KEY, sha256: sha256("other") }, env),
+        (error: Error) =>
+          error instanceof ArtifactError && /refusing the model/.test(error.message),
+      );
+    });
+
+    it("names S3's error for a missing object, and the cause when S3 cannot be reached", async () => {
+      await assert.rejects(
+        fetchModelWithEnvCredentials({ bucket: BUCKET, key: "nope/model.tar.gz" }, env),
+        (error: Error) =>
+          error instanceof ArtifactError &&
+          /s3:\/\/models\/nope\/model\.tar\.gz.*HTTP 404 NoSuchKey/.test(error.message),
+      );
+      // a port nobody listens on: taken from the OS, then let go
+      const closed = await new Promise<number>((resolve) => {
+        const server = createServer().listen(0, "127.0.0.1", () => {
+          const { port } = server.address() as { port: number };
+          server.close(() => resolve(port));
+        });
+      });
+      await assert.rejects(
+        fetchModelWithEnvCredentials(
+          { bucket: BUCKET, key: KEY },
+          {
+            ...env,
+            AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${closed}`,
+            AWS_ENDPOINT_URL: undefined,
+          },
+        ),
+        (error: Error) => error instanceof ArtifactError && /ECONNREFUSED/.test(error.message),
+      );
+    });
+
+    it("signs with SigV4 for S3 in the environment's region, with the session token when there is one", async () => {
+      await fetchModelWithEnvCredentials(
+        { bucket: BUCKET, key: KEY },
+        { ...env, AWS_SESSION_TOKEN: "token-1" },
+      );
+      const last = s3.requests.filter((r) => r.method === "GET").at(-1);
+      assert.match(
+        last?.authorization ?? "",
+        /^AWS4-HMAC-SHA256 Credential=S3RVER\/\d{8}\/us-east-1\/s3\/aws4_request, SignedHeaders=[^,]*x-amz-security-token[^,]*, Signature=[0-9a-f]{64}$/,
+      );
+    });
+
+    it("says which variables are missing instead of sending an unsigned request", async () => {
+      await assert.rejects(
+        fetchModelWithEnvCredentials({ bucket: BUCKET, key: KEY }, { AWS_REGION: "us-east-1" }),
+        /AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION must be set/,
+      );
+    });
+  });
+});
