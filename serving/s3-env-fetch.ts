@@ -46,7 +46,9 @@ export async function fetchModelWithEnvCredentials(
   } catch (error) {
     // fetch says only "fetch failed"; the reason (ECONNREFUSED, a DNS failure…) is its cause
     const cause = (error as Error & { cause?: Error }).cause;
-    const reason = cause ? `${(error as Error).message}: ${cause.message}` : (error as Error).message;
+    const reason = cause
+      ? `${(error as Error).message}: ${cause.message}`
+      : (error as Error).message;
     throw new ArtifactError(`${name} could not be fetched (${reason})`);
   }
   if (!response.ok) {
