@@ -254,6 +254,7 @@ describe("the dev deploy role covers what the dev stack creates", () => {
     const project = parse(await readFile(join(packageRoot(), "Pulumi.yaml"), "utf8"));
     assert.equal(
       project.config["pulumi:autonaming"].value.pattern,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Pulumi's pattern syntax, not a template
       "${project}-${stack}-${name}-${hex(7)}",
     );
   });
