@@ -30,7 +30,7 @@ import {
   bundleLambda,
   type ColdRun,
   coldRun,
-  LAMBDA_BUNDLE_OPTIONS,
+  LAMBDA_BUNDLE,
   lambdaEnv,
   startLoopbackS3,
   warmRuns,
@@ -601,9 +601,10 @@ async function main(): Promise<number> {
       },
       lambda: {
         bundle: {
-          options: LAMBDA_BUNDLE_OPTIONS,
+          options: LAMBDA_BUNDLE,
           bytes: bundle.bytes,
           gzipBytes: bundle.gzipBytes,
+          mapBytes: bundle.mapBytes,
           largestPackages: bundle.largestPackages,
         },
         cold: { runs: cold.length, median: coldSummary, all: cold },

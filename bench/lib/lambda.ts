@@ -3,41 +3,52 @@
  * the model from a loopback S3 (s3rver), and time fresh node processes (cold) and many
  * in-process invocations (warm) of the bundle.
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { type BuildOptions, build } from "esbuild";
+import { build } from "esbuild";
+import { bundleHandler } from "../../components/bundle.js";
 import { run, splitArgv } from "./processes.js";
 import { median, quantile } from "./stats.js";
 
 /**
- * The deployment bundle's esbuild options. components/ builds the real bundle (owned there);
- * these are the same options, kept in step by hand: bundle, platform node, target node22, cjs,
- * minify. Everything is bundled, the AWS SDK included.
+ * The bundle as LambdaInferenceApi deploys it, by the component's own bundler
+ * (components/bundle.ts): its defaults, source map included, which the function runs with
+ * NODE_OPTIONS=--enable-source-maps (see lambdaEnv).
  */
-export const LAMBDA_BUNDLE_OPTIONS = {
-  entryPoints: ["handlers/lambda.ts"],
-  bundle: true,
-  platform: "node",
-  target: "node22",
-  format: "cjs",
-  minify: true,
-} as const satisfies BuildOptions;
+export const LAMBDA_BUNDLE = {
+  bundler: "components/bundle.ts bundleHandler",
+  sourceMap: true,
+  nodeOptions: "--enable-source-maps",
+} as const;
 
 export interface BundleInfo {
   file: string;
   bytes: number;
   gzipBytes: number;
+  /** The source map beside it (not loaded unless a stack trace is printed). */
+  mapBytes: number;
   /** The inputs that weigh most in the output, by package (minified bytes). */
   largestPackages: { name: string; bytes: number }[];
 }
 
 export async function bundleLambda(outDir: string): Promise<BundleInfo> {
   const file = join(outDir, "index.js");
+  const entry = join(process.cwd(), "handlers", "lambda.ts");
+  const deployed = await bundleHandler(entry, { sourceMap: LAMBDA_BUNDLE.sourceMap });
+  writeFileSync(file, deployed.code);
+  if (deployed.sourceMap !== undefined) writeFileSync(`${file}.map`, deployed.sourceMap);
+  // what weighs what: the same build once more, with a metafile
   const result = await build({
-    ...LAMBDA_BUNDLE_OPTIONS,
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    minify: true,
+    write: false,
     outfile: file,
     metafile: true,
     logLevel: "error",
@@ -50,11 +61,11 @@ export async function bundleLambda(outDir: string): Promise<BundleInfo> {
       byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
     }
   }
-  const bytes = statSync(file).size;
   return {
     file,
-    bytes,
+    bytes: statSync(file).size,
     gzipBytes: gzipSync(readFileSync(file), { level: 9 }).length,
+    mapBytes: deployed.sourceMap?.length ?? 0,
     largestPackages: [...byPackage]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 8)
@@ -119,6 +130,8 @@ export function lambdaEnv(s3: LoopbackS3, sha256: string): NodeJS.ProcessEnv {
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "1024",
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
     AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+    NODE_OPTIONS: LAMBDA_BUNDLE.nodeOptions,
     NODE_ENV: "production",
   };
 }
