@@ -12,6 +12,14 @@ export interface AlarmTargets {
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/** The alarm arguments of a component that has alarms (flat in its args). */
+export interface AlarmArgs {
+  /** Create the component's alarms. Decides which resources exist, so it is a plain value. Default true. */
+  readonly alarms?: boolean;
+  /** ARNs the alarms notify when they fire and clear, e.g. an SNS topic. Default: none (console only). */
+  readonly alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
 export interface AlarmSpec {
   /** Shown in the console, the notification and the runbook (docs/runbook.md has one section per alarm). */
   readonly description: string;

@@ -6,16 +6,20 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createAlarm, errorRateQueries } from "./alarms.js";
+import { type AlarmArgs, createAlarm, errorRateQueries } from "./alarms.js";
 import { type Bundle, bundleHandler } from "./bundle.js";
 import { modelReadStatements } from "./model-bucket.js";
 import { defaultHandlerEntry } from "./paths.js";
-import { serviceRole } from "./service-role.js";
+import { type RoleArgs, serviceRole } from "./service-role.js";
 import { checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
 export type LambdaArchitecture = "arm64" | "x86_64";
 
-export interface LambdaInferenceApiArgs {
+/**
+ * Alarms (`alarms`, default true): function errors, throttles, p99 duration near the timeout, API
+ * 5xx and 4xx rates.
+ */
+export interface LambdaInferenceApiArgs extends AlarmArgs, RoleArgs {
   /** Name of the bucket holding the model (ModelBucket.bucketName). Required. */
   readonly modelBucketName: pulumi.Input<string>;
   /** Key of the model.tar.gz in that bucket (ModelBucket.modelKey). Required. */
@@ -49,23 +53,10 @@ export interface LambdaInferenceApiArgs {
   readonly throttlingRateLimit?: pulumi.Input<number>;
   /** Origins allowed by CORS (e.g. `https://app.example.com`). Default: none, and no CORS configuration at all. */
   readonly corsAllowOrigins?: pulumi.Input<string[]>;
-  /**
-   * Create the alarms (function errors, throttles, p99 duration near the timeout, API 5xx and 4xx
-   * rates). Decides which resources exist, so it is a plain value. Default true.
-   */
-  readonly alarms?: boolean;
-  /** ARNs the alarms notify when they fire and clear, e.g. an SNS topic. Default: none (console only). */
-  readonly alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
   /** Percentage of requests answered 5xx in 5 minutes that fires the server-error alarm. Default 1. */
   readonly serverErrorRateThreshold?: pulumi.Input<number>;
   /** Percentage of requests answered 4xx in 5 minutes (with at least 20 requests) that fires the client-error alarm. Default 20. */
   readonly clientErrorRateThreshold?: pulumi.Input<number>;
-  /**
-   * ARN of a managed policy set as the role's permissions boundary: what the role may do at most,
-   * whatever its own policy says. The deploy role of `GitHubDeployRoles` only creates roles that
-   * carry its boundary. Default: none.
-   */
-  readonly permissionsBoundary?: pulumi.Input<string>;
   /** Tags for every taggable child. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }

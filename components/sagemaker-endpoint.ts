@@ -11,12 +11,16 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createAlarm, errorRateQueries } from "./alarms.js";
+import { type AlarmArgs, createAlarm, errorRateQueries } from "./alarms.js";
 import { modelReadStatements } from "./model-bucket.js";
-import { serviceRole } from "./service-role.js";
+import { type RoleArgs, serviceRole } from "./service-role.js";
 import { ArgumentError, checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
-export interface SageMakerEndpointArgs {
+/**
+ * Alarms (`alarms`, default true): invocation 5xx and 4xx rates, p99 model latency; for
+ * instances also CPU and memory.
+ */
+export interface SageMakerEndpointArgs extends AlarmArgs, RoleArgs {
   /** The serving image by digest, `<repository>@sha256:<64 hex>` (TrainingImage.imageUri). Required. */
   readonly imageUri: pulumi.Input<string>;
   /** ARN of the image's ECR repository (TrainingImage.repositoryArn): the role may pull from it only. Required. */
@@ -54,21 +58,8 @@ export interface SageMakerEndpointArgs {
   readonly endpointName?: pulumi.Input<string>;
   /** Days the endpoint's CloudWatch logs are kept. Default 14. */
   readonly logRetentionInDays?: pulumi.Input<number>;
-  /**
-   * Create the alarms (invocation 5xx and 4xx, p99 model latency; for instances also CPU and
-   * memory). Decides which resources exist, so it is a plain value. Default true.
-   */
-  readonly alarms?: boolean;
-  /** ARNs the alarms notify when they fire and clear, e.g. an SNS topic. Default: none (console only). */
-  readonly alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
   /** p99 model latency (milliseconds, over 5 minutes, 2 of 3 periods) that fires the latency alarm. Default 100. */
   readonly modelLatencyThresholdMs?: pulumi.Input<number>;
-  /**
-   * ARN of a managed policy set as the role's permissions boundary: what the role may do at most,
-   * whatever its own policy says. The deploy role of `GitHubDeployRoles` only creates roles that
-   * carry its boundary. Default: none.
-   */
-  readonly permissionsBoundary?: pulumi.Input<string>;
   /** Tags for every taggable child. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }

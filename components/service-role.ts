@@ -5,6 +5,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+/** The role arguments of a component that owns a service role (flat in its args). */
+export interface RoleArgs {
+  /**
+   * ARN of a managed policy set as the role's permissions boundary: what the role may do at most,
+   * whatever its own policy says. The deploy role of `GitHubDeployRoles` only creates roles that
+   * carry its boundary. Default: none.
+   */
+  readonly permissionsBoundary?: pulumi.Input<string>;
+}
+
 export interface ServiceRoleArgs {
   /** The service principal, e.g. `lambda.amazonaws.com`. */
   readonly service: string;
