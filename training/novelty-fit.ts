@@ -1,6 +1,6 @@
 /**
  * Fits the novelty detector (core/novelty.ts) on the training rows: for each species the mean
- * and the inverse covariance of its measurements.
+ * and the inverse covariance of its measurements (plus the variance of measuring to 0.1 cm).
  *
  * The threshold is calibrated on the training rows by leave-one-out: each row's distance to its
  * own species is measured with the species' mean and covariance fitted *without* that row, so
@@ -16,6 +16,14 @@ import { type NoveltyModel, squaredDistance } from "../core/novelty.js";
 /** chi-square(4) 99.9% quantile: a Gaussian class's floor for the threshold. */
 const CHI2_4_999 = 18.467;
 
+/**
+ * The variance of recording a length to the nearest 0.1 cm, as Fisher's data is: (0.1)² / 12.
+ * Added to every covariance's diagonal, it keeps a class whose rows share a value (a constant
+ * petal width, say) invertible, and says no new flower can be told apart more finely than the
+ * data was measured.
+ */
+const MEASUREMENT_VARIANCE = 0.01 / 12;
+
 function meanAndPrecision(rows: number[][]): { mean: number[]; precision: number[] } {
   const x = new Matrix(rows);
   const mean = x.mean("column");
@@ -23,7 +31,8 @@ function meanAndPrecision(rows: number[][]): { mean: number[]; precision: number
   const covariance = centred
     .transpose()
     .mmul(centred)
-    .div(rows.length - 1);
+    .div(rows.length - 1)
+    .add(Matrix.eye(mean.length).mul(MEASUREMENT_VARIANCE));
   return { mean, precision: inverse(covariance).to1DArray() };
 }
 
