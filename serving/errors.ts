@@ -9,6 +9,8 @@ export type ErrorCode =
   | "method_not_allowed"
   | "unsupported_media_type"
   | "not_acceptable"
+  | "request_timeout"
+  | "headers_too_large"
   | "model_unavailable"
   | "internal";
 
