@@ -5,6 +5,7 @@ import { Command, Option } from "commander";
 import { loadPredictor } from "../core/predictor.js";
 import { buildApp } from "../server/app.js";
 import { listenUntilSignal } from "../server/listen.js";
+import { createLogger } from "../server/log.js";
 import { loadPredictorFrom } from "../serving/model-source.js";
 import { loadIris } from "../training/data.js";
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from "../training/options.js";
@@ -145,7 +146,7 @@ export function buildProgram(): Command {
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const predictor = await servedModel(flags.model, log);
       const port = flags.port ?? integer(process.env.PORT ?? "8080");
-      const app = buildApp({ predictor, logger: { level: process.env.LOG_LEVEL ?? "info" } });
+      const app = buildApp({ predictor, logger: createLogger(process.env.LOG_LEVEL ?? "info") });
       const address = await listenUntilSignal(app, flags.host, port);
       log(`model ${predictor.modelVersion} serving on ${address}`);
       log(

@@ -6,6 +6,7 @@
 import { loadPredictor } from "../core/predictor.js";
 import { buildApp } from "../server/app.js";
 import { listenUntilSignal } from "../server/listen.js";
+import { createLogger } from "../server/log.js";
 import { runTrainingJob } from "./train.js";
 
 const OPT_ML = "/opt/ml";
@@ -14,7 +15,7 @@ async function serve(): Promise<void> {
   const port = Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080);
   // the model is loaded before the server listens, so /ping is healthy only with a model
   const predictor = await loadPredictor(`${OPT_ML}/model`);
-  const app = buildApp({ predictor, logger: { level: process.env.LOG_LEVEL ?? "info" } });
+  const app = buildApp({ predictor, logger: createLogger(process.env.LOG_LEVEL ?? "info") });
   await listenUntilSignal(app, "0.0.0.0", port);
   app.log.info({ model_version: predictor.modelVersion, port }, "serving");
 }

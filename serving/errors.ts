@@ -9,6 +9,8 @@ export type ErrorCode =
   | "method_not_allowed"
   | "unsupported_media_type"
   | "not_acceptable"
+  | "request_timeout"
+  | "headers_too_large"
   | "model_unavailable"
   | "internal";
 
@@ -46,15 +48,16 @@ export function toHttpError(error: unknown): HttpError {
 }
 
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === "")
-    throw new HttpError(
-      400,
-      "bad_json",
-      'the body is empty; send a JSON measurement object or {"instances": [...]}',
-    );
   try {
     return JSON.parse(text);
   } catch (error) {
+    // a blank body is not JSON either; it gets its own message (looked for only on failure)
+    if (text.trim() === "")
+      throw new HttpError(
+        400,
+        "bad_json",
+        'the body is empty; send a JSON measurement object or {"instances": [...]}',
+      );
     throw new HttpError(
       400,
       "bad_json",

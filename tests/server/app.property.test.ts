@@ -1,13 +1,13 @@
 /**
- * The HTTP server under 10,000 generated requests (fastify inject): arbitrary JSON, near-miss
+ * The HTTP server under 10,000 generated requests (inject, light-my-request): arbitrary JSON, near-miss
  * measurements, CSV and JSON-lines-ish text, random bytes as Buffer payloads, deep nesting, odd
  * content types and Accept headers, random methods and paths. Every answer is a 2xx or a 4xx with
  * the JSON error shape; never a 5xx, a throw or a hang.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { FastifyInstance, InjectOptions } from "fastify";
-import { buildApp } from "../../server/app.js";
+import { type InjectOptions, inject } from "light-my-request";
+import { type App, buildApp } from "../../server/app.js";
 import { API_MAX_BODY_BYTES, INVOCATIONS_MAX_BODY_BYTES } from "../../serving/limits.js";
 import { expectErrorFor } from "../helpers/error-shape.js";
 import { trainedModel } from "../helpers/model.js";
@@ -81,10 +81,9 @@ const route: fc.Arbitrary<[string, string]> = fc.oneof(
 const request = fc.record({ route, payload, contentType, accept });
 
 describe("server/app.ts under 10,000 generated requests", () => {
-  let app: FastifyInstance;
+  let app: App;
   before(async () => {
     app = buildApp({ predictor: (await trainedModel()).predictor });
-    await app.ready();
   });
   after(() => app.close());
 
@@ -103,7 +102,7 @@ describe("server/app.ts under 10,000 generated requests", () => {
           headers,
           ...(body === undefined ? {} : { payload: body }),
         };
-        const res = await app.inject(options);
+        const res = await inject(app.handle, options);
         const status = res.statusCode;
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         const where = `${verb} ${url} (${JSON.stringify(headers)}) → ${status} ${res.body.slice(0, 300)}`;

@@ -1,11 +1,16 @@
 /**
- * The HTTP server, server/app.ts, through fastify's inject: the API routes (/predict, /health)
- * and SageMaker's (/ping, /invocations, /execution-parameters), every content type and Accept,
- * limits, 404/405/406/413/415, and the one error shape.
+ * The HTTP server, server/app.ts, through inject (light-my-request, into the app's listener):
+ * the API routes (/predict, /health) and SageMaker's (/ping, /invocations,
+ * /execution-parameters), every content type and Accept, limits, 404/405/406/413/415, and the
+ * one error shape.
  */
 import assert from "node:assert/strict";
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
-import { buildApp } from "../../server/app.js";
+import {
+  type InjectOptions,
+  inject as injectInto,
+  type Response as LightMyRequestResponse,
+} from "light-my-request";
+import { type App, buildApp } from "../../server/app.js";
 import {
   API_MAX_BODY_BYTES,
   API_MAX_INSTANCES,
@@ -21,17 +26,16 @@ const CSV_ROWS = FLOWERS.map((m) => rowOf(m).join(","));
 
 describe("server/app.ts buildApp (inject)", () => {
   let model: TrainedModel;
-  let app: FastifyInstance;
+  let app: App;
   const expected = (row: number[]) => model.predictor.predict(row);
 
   before(async () => {
     model = await trainedModel();
     app = buildApp({ predictor: model.predictor });
-    await app.ready();
   });
   after(() => app.close());
 
-  const inject = (options: InjectOptions) => app.inject(options);
+  const inject = (options: InjectOptions) => injectInto(app.handle, options);
   const invocations = (payload: string | Buffer, headers: Record<string, string> = {}) =>
     inject({ method: "POST", url: "/invocations", payload, headers });
   const expectError = (res: LightMyRequestResponse, status: number, code: string) => {
@@ -383,7 +387,7 @@ describe("server/app.ts buildApp (inject)", () => {
     it("/execution-parameters reports the configured MaxConcurrentTransforms", async () => {
       const other = buildApp({ predictor: model.predictor, maxConcurrentTransforms: 4 });
       try {
-        const res = await other.inject({ method: "GET", url: "/execution-parameters" });
+        const res = await injectInto(other.handle, { method: "GET", url: "/execution-parameters" });
         assert.equal(res.json().MaxConcurrentTransforms, 4);
       } finally {
         await other.close();

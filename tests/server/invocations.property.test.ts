@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { FastifyInstance } from "fastify";
+import { inject } from "light-my-request";
 import { FEATURES } from "../../core/features.js";
-import { buildApp } from "../../server/app.js";
+import { type App, buildApp } from "../../server/app.js";
 import { type TrainedModel, trainedModel } from "../helpers/model.js";
 
 /** A measurement: mostly plausible, sometimes anywhere in (0, MAX_VALUE]. */
@@ -31,11 +31,10 @@ const ACCEPTS = ["text/csv", "application/jsonlines", "application/json"] as con
 
 describe("server/app.ts /invocations: one output line per input line, in order", () => {
   let model: TrainedModel;
-  let app: FastifyInstance;
+  let app: App;
   before(async () => {
     model = await trainedModel();
     app = buildApp({ predictor: model.predictor });
-    await app.ready();
   });
   after(() => app.close());
 
@@ -73,7 +72,7 @@ describe("server/app.ts /invocations: one output line per input line, in order",
       await fc.assert(
         fc.asyncProperty(rows, lineEnd, fc.boolean(), async (input, eol, trailing) => {
           const body = input.map((r) => r.map(String).join(",")).join(eol) + (trailing ? eol : "");
-          const res = await app.inject({
+          const res = await inject(app.handle, {
             method: "POST",
             url: "/invocations",
             headers: { "content-type": "text/csv", accept },
@@ -97,7 +96,7 @@ describe("server/app.ts /invocations: one output line per input line, in order",
                 ),
               )
               .join(eol) + (trailing ? eol : "");
-          const res = await app.inject({
+          const res = await inject(app.handle, {
             method: "POST",
             url: "/invocations",
             headers: { "content-type": "application/jsonlines", accept },
@@ -117,7 +116,7 @@ describe("server/app.ts /invocations: one output line per input line, in order",
   it('POST /predict {"instances": [...]} answers the predictor row by row', async () => {
     await fc.assert(
       fc.asyncProperty(rows, async (input) => {
-        const res = await app.inject({
+        const res = await inject(app.handle, {
           method: "POST",
           url: "/predict",
           payload: JSON.stringify({ instances: input }),

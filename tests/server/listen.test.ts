@@ -4,15 +4,14 @@
  */
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
-import type { FastifyInstance } from "fastify";
-import { buildApp } from "../../server/app.js";
+import { type App, buildApp } from "../../server/app.js";
 import { API_MAX_BODY_BYTES } from "../../serving/limits.js";
 import { expectErrorBody } from "../helpers/error-shape.js";
 import { rowOf, SETOSA, type TrainedModel, trainedModel, VIRGINICA } from "../helpers/model.js";
 
 describe("server/app.ts on a listening socket", () => {
   let model: TrainedModel;
-  let app: FastifyInstance;
+  let app: App;
   let base: string;
 
   before(async () => {

@@ -1,0 +1,114 @@
+/**
+ * The node:http server around a request listener: timeouts for slow clients, keep-alive, HTTP
+ * errors node catches before a request exists (a malformed request, headers too large, a
+ * timeout) answered in the one error shape, and a graceful stop.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { type ErrorCode, errorBody } from "../serving/errors.js";
+import { JSON_UTF8, type Responder } from "./reply.js";
+import type { Handler } from "./router.js";
+
+export interface Timeouts {
+  /** From a request's first byte to its last header; then 408. */
+  headersMs: number;
+  /** From a request's first byte to its last body byte; then 408. */
+  requestMs: number;
+  /** How long an idle keep-alive connection is kept. */
+  keepAliveMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  headersMs: 20_000,
+  // SageMaker gives /invocations 60 s to answer; a body still arriving by then is useless
+  requestMs: 60_000,
+  // longer than the 60 s idle timeout of load balancers, so that they close first (fastify's)
+  keepAliveMs: 72_000,
+};
+
+/** A response written straight to the socket, for errors node raises before a request exists. */
+function rawError(status: number, reason: string, code: ErrorCode, message: string): string {
+  const body = JSON.stringify(errorBody(code, message));
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: ${JSON_UTF8}\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}
+
+const CLIENT_ERRORS: Record<string, string> = {
+  ERR_HTTP_REQUEST_TIMEOUT: rawError(
+    408,
+    "Request Timeout",
+    "request_timeout",
+    "the request took too long to arrive",
+  ),
+  HPE_HEADER_OVERFLOW: rawError(
+    431,
+    "Request Header Fields Too Large",
+    "headers_too_large",
+    "the request's headers are too large",
+  ),
+};
+const BAD_REQUEST = rawError(400, "Bad Request", "bad_input", "the request is not valid HTTP/1.1");
+
+function onClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const answer = CLIENT_ERRORS[error.code ?? ""] ?? BAD_REQUEST;
+  socket.write(answer, () => socket.destroy());
+}
+
+export interface HttpServer {
+  readonly server: Server;
+  /** Listen; resolves with the address as a URL, e.g. `http://127.0.0.1:8080`. */
+  listen(options: { host: string; port: number }): Promise<string>;
+  /**
+   * Stop: accept no more connections, close the idle ones now, answer the requests in flight
+   * (each answer closes its connection), resolve when the last connection is gone.
+   */
+  close(): Promise<void>;
+}
+
+export function createHttpServer(
+  handler: Handler,
+  reply: Responder,
+  timeouts: Timeouts = DEFAULT_TIMEOUTS,
+): HttpServer {
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // how often node looks for requests past their timeouts
+      connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
+    },
+    handler,
+  );
+  server.on("clientError", onClientError);
+
+  return {
+    server,
+    listen: ({ host, port }) =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.removeListener("error", reject);
+          const address = server.address() as AddressInfo;
+          const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          resolve(`http://${shown}:${address.port}`);
+        });
+      }),
+    close: () =>
+      new Promise((resolve, reject) => {
+        if (!server.listening) {
+          resolve();
+          return;
+        }
+        reply.closing = true;
+        // node's close() also closes the connections idle at this moment
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The server's log: JSON lines in pino's shape (numeric `level`, `time` in epoch ms, `pid`,
+ * `hostname`, `msg` last; an error under `err` as {type, message, stack}), so pino-pretty and
+ * log queries written for the fastify server keep working. The server logs at start, at stop and
+ * for every 5xx; never once per request.
+ */
+import { hostname } from "node:os";
+
+export const LEVELS = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Number.POSITIVE_INFINITY,
+} as const;
+export type LevelName = keyof typeof LEVELS;
+
+type Fields = Record<string, unknown>;
+type LogMethod = (fields: Fields, msg: string) => void;
+
+export interface Logger {
+  readonly level: LevelName;
+  info: LogMethod;
+  warn: LogMethod;
+  error: LogMethod;
+}
+
+function serialise(key: string, value: unknown): unknown {
+  if (value instanceof Error && key === "err") {
+    return { type: value.name, message: value.message, stack: value.stack };
+  }
+  return value;
+}
+
+/**
+ * A logger writing to `write` (standard output by default, as pino does). `level` is a name of
+ * LEVELS; anything else is refused at start rather than logging nothing.
+ */
+export function createLogger(
+  level: string,
+  write: (line: string) => void = (line) => process.stdout.write(line),
+): Logger {
+  if (!Object.hasOwn(LEVELS, level)) {
+    throw new Error(
+      `unknown log level ${JSON.stringify(level)}; use one of ${Object.keys(LEVELS).join(", ")}`,
+    );
+  }
+  const threshold = LEVELS[level as LevelName];
+  const base = { pid: process.pid, hostname: hostname() };
+  const at =
+    (value: number): LogMethod =>
+    (fields, msg) => {
+      if (value < threshold) return;
+      const record = { level: value, time: Date.now(), ...base, ...fields, msg };
+      write(`${JSON.stringify(record, serialise)}\n`);
+    };
+  return {
+    level: level as LevelName,
+    info: at(LEVELS.info),
+    warn: at(LEVELS.warn),
+    error: at(LEVELS.error),
+  };
+}
+
+/** Logs nothing: the default of buildApp, as fastify's logger was off unless asked for. */
+export const silentLogger: Logger = createLogger("silent", () => {});
