@@ -357,7 +357,7 @@ async function main(): Promise<number> {
       throw new Error(`our server answered ${answer.status}: ${answer.body}`);
     contenders.push({
       id: "ours",
-      label: "ours: node dist/cli/main.js serve (fastify)",
+      label: "ours: node dist/cli/main.js serve (node:http)",
       command: oursCommand,
       server: ours,
       base: oursBase,
