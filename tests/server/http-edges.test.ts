@@ -114,6 +114,18 @@ describe("server/app.ts at the edges of HTTP (a socket written by hand)", () => 
     await connection.serverCloses();
   });
 
+  it("answers 431 in the error shape to headers over node's 16 KiB, and closes", async () => {
+    const { open } = await serve();
+    const connection = await open();
+    await connection.write(
+      `GET /ping HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(17 * 1024)}\r\n\r\n`,
+    );
+    const res = await connection.response();
+    assert.equal(res.status, 431);
+    expectErrorBody(res.body, "headers_too_large");
+    await connection.serverCloses();
+  });
+
   it("answers several requests on one keep-alive connection", async () => {
     const { open } = await serve();
     const connection = await open();
