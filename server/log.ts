@@ -35,16 +35,18 @@ function serialise(key: string, value: unknown): unknown {
 }
 
 /**
- * A logger writing to `write` (standard output by default, as pino does). `level` is a name of
- * LEVELS; anything else is refused at start rather than logging nothing.
+ * A logger writing to `write` (standard output by default, as pino does). `name` is a name of
+ * LEVELS in any case (`INFO` as Powertools spells it); anything else is refused at start rather
+ * than logging nothing.
  */
 export function createLogger(
-  level: string,
+  name: string,
   write: (line: string) => void = (line) => process.stdout.write(line),
 ): Logger {
+  const level = name.toLowerCase();
   if (!Object.hasOwn(LEVELS, level)) {
     throw new Error(
-      `unknown log level ${JSON.stringify(level)}; use one of ${Object.keys(LEVELS).join(", ")}`,
+      `unknown log level ${JSON.stringify(name)}; use one of ${Object.keys(LEVELS).join(", ")}`,
     );
   }
   const threshold = LEVELS[level as LevelName];

@@ -43,6 +43,15 @@ describe("server/log.ts createLogger", () => {
     assert.equal(lines.length, 2);
   });
 
+  it("takes a level in any case", () => {
+    const lines: string[] = [];
+    const log = createLogger("WARN", (line) => lines.push(line));
+    assert.equal(log.level, "warn");
+    log.info({}, "dropped");
+    log.warn({}, "kept");
+    assert.equal(lines.length, 1);
+  });
+
   it("refuses an unknown level, naming the known ones", () => {
     assert.throws(() => createLogger("loud"), /unknown log level "loud".*info/);
   });
