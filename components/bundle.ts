@@ -8,7 +8,6 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { build } from "esbuild";
-import { packageRoot } from "./paths.js";
 
 export interface Bundle {
   /** index.js, CommonJS for Node 22, minified. */
@@ -24,13 +23,28 @@ export interface BundleOptions {
   readonly sourceMap: boolean;
   /** Modules left out of the bundle (e.g. `@aws-sdk/*` to use the runtime's copy). */
   readonly external?: readonly string[];
-  /** Paths in the bundle and its map are written relative to this folder. */
+  /**
+   * Paths in the bundle and its map are written relative to this folder. Default: the project the
+   * entry belongs to (the nearest folder above it with a package.json), so the same code bundles
+   * to the same bytes from any clone, in this repository or in a consumer's.
+   */
   readonly root?: string;
+}
+
+/** The nearest folder at or above `from` holding a package.json. */
+export function projectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir)
+      throw new Error(
+        `no package.json above ${from}: pass \`root\` to bundle a handler outside a project`,
+      );
+  }
 }
 
 export async function bundleHandler(entry: string, options: BundleOptions): Promise<Bundle> {
   if (!existsSync(entry)) throw new Error(`the Lambda handler entry ${entry} does not exist`);
-  const root = options.root ?? packageRoot(dirname(entry));
+  const root = options.root ?? projectRoot(dirname(entry));
   // never written: it only fixes the relative paths in the source map
   const outfile = join(root, ".pulumi-build", "lambda", "index.js");
   const result = await build({

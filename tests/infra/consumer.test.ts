@@ -1,13 +1,17 @@
 /**
  * Another Pulumi program using the package the way its users would: everything from the package
- * entry, composed differently from stacks/ (two APIs on one bucket, a grant for a third party).
+ * entry, composed differently from stacks/ (two APIs on one bucket, a grant for a third party),
+ * with its own Lambda handler in its own project outside this repository (a temporary folder
+ * with its own package.json and iris-mlops in its node_modules).
  */
 import { strict as assert } from "node:assert";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { packageRoot } from "../../components/paths.js";
 import { LambdaInferenceApi, ModelBucket, SageMakerEndpoint, TrainingImage } from "../../index.js";
 import {
-  FIXTURE_HANDLER,
   policyOf,
   type Recorder,
   settle,
@@ -17,14 +21,53 @@ import {
   writeTestModel,
 } from "./harness.js";
 
+const GREETING = "hello from the consumer's own handler";
+
+/** The consumer's project: its own package.json, handler and node_modules/iris-mlops. */
+async function consumerProject(dir: string): Promise<string> {
+  await writeFile(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "iris-consumer", private: true, dependencies: { "iris-mlops": "*" } }),
+  );
+  await mkdir(join(dir, "node_modules"));
+  await symlink(packageRoot(), join(dir, "node_modules", "iris-mlops"), "dir");
+  await mkdir(join(dir, "src"));
+  await writeFile(
+    join(dir, "src", "greeting.ts"),
+    `export const greeting = ${JSON.stringify(GREETING)};\n`,
+  );
+  const handler = join(dir, "src", "handler.ts");
+  await writeFile(
+    handler,
+    [
+      'import { greeting } from "./greeting.js";',
+      "export const handler = async () => ({ statusCode: 200, body: greeting });",
+      "",
+    ].join("\n"),
+  );
+  return handler;
+}
+
+/** The files of one function's code archive, as text. */
+async function archiveFiles(mocks: Recorder, name: string): Promise<Record<string, string>> {
+  const fn = mocks.one("aws:lambda/function:Function", `${name}-function`);
+  const assets = (await (fn.inputs.code as pulumi.asset.AssetArchive).assets) as Record<
+    string,
+    pulumi.asset.StringAsset
+  >;
+  const files: Record<string, string> = {};
+  for (const [file, asset] of Object.entries(assets)) files[file] = (await asset.text) as string;
+  return files;
+}
+
 /** The consumer's program: one model, a public and an internal API, and a reader role. */
-function program(modelPath: string) {
+function program(modelPath: string, handlerEntry: string) {
   const models = new ModelBucket("shared-models", { modelPath, forceDestroy: true });
   const model = {
     modelBucketName: models.bucketName,
     modelKey: models.modelKey,
     modelSha256: models.modelSha256,
-    handlerEntry: FIXTURE_HANDLER,
+    handlerEntry,
   };
   const publicApi = new LambdaInferenceApi("public", {
     ...model,
@@ -61,9 +104,10 @@ describe("a consumer program using the package entry", () => {
 
   before(async () => {
     tmp = await tempDir("consumer");
-    const { tarball } = await writeTestModel(tmp.dir);
+    const handler = await consumerProject(tmp.dir);
+    const { tarball } = await writeTestModel(join(tmp.dir, "model"));
     mocks = await useMocks({}, "consumer");
-    built = program(tarball);
+    built = program(tarball, handler);
     await settle(mocks, [
       built.publicApi.apiUrl,
       built.internalApi.apiUrl,
@@ -76,6 +120,19 @@ describe("a consumer program using the package entry", () => {
     for (const component of [ModelBucket, TrainingImage, LambdaInferenceApi, SageMakerEndpoint])
       assert.equal(typeof component, "function");
     assert.ok(built.models instanceof pulumi.ComponentResource);
+  });
+
+  it("bundles the consumer's own handler, with paths relative to the consumer's project", async () => {
+    const publicFiles = await archiveFiles(mocks, "public");
+    assert.ok(publicFiles["index.js"]?.includes(GREETING), "the handler's code is in the bundle");
+    const map = JSON.parse(publicFiles["index.js.map"] ?? "{}") as { sources?: string[] };
+    assert.deepEqual([...(map.sources ?? [])].sort(), [
+      "../../src/greeting.ts",
+      "../../src/handler.ts",
+    ]);
+    const internalFiles = await archiveFiles(mocks, "internal");
+    assert.ok(internalFiles["index.js"]?.includes(GREETING));
+    assert.equal(internalFiles["index.js.map"], undefined);
   });
 
   it("creates one bucket and two independent APIs", () => {
