@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadArtifact, sha256 } from "../core/artifact.js";
+import { fromWorkingDir } from "./paths.js";
 
 export interface ModelBucketArgs {
   /** Path of the model.tar.gz to upload (written by `iris-mlops train` or `writeArtifact`). Required. */
@@ -193,7 +194,7 @@ export class ModelBucket extends pulumi.ComponentResource {
       {
         bucket,
         key: artifact.key,
-        source: artifact.apply((a) => new pulumi.asset.FileAsset(a.path)),
+        source: artifact.apply((a) => new pulumi.asset.FileAsset(fromWorkingDir(a.path))),
         contentType: "application/gzip",
         checksumAlgorithm: "SHA256",
         metadata: {

@@ -1,6 +1,6 @@
 /** Where the package's own files are, from source (components/) or from the build (dist/components/). */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 
 const PACKAGE_NAME = "iris-mlops";
 
@@ -28,4 +28,15 @@ export function defaultHandlerEntry(root: string = packageRoot()): string {
   const source = join(root, "handlers", "lambda.ts");
   if (existsSync(source)) return source;
   return join(root, "dist", "handlers", "lambda.js");
+}
+
+/**
+ * `path` relative to the working directory, which under Pulumi is the program's folder, where the
+ * engine and the providers resolve relative paths too. An absolute path would differ between
+ * clones: it would show as a change on every `pulumi up` from another folder, and point at a file
+ * that does not exist there.
+ */
+export function fromWorkingDir(path: string): string {
+  const rel = relative(process.cwd(), resolve(path));
+  return rel === "" ? "." : isAbsolute(rel) ? path : rel;
 }

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
@@ -100,7 +100,7 @@ describe("the iris-mlops stack", () => {
       );
       assert.equal(manifest.hyperparameters.trees, 10);
       const object = mocks.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs;
-      assert.equal(await object.source.path, tarball);
+      assert.equal(resolve(await object.source.path), tarball);
       assert.equal(object.key, `models/${manifest.model_version}/model.tar.gz`);
       assert.equal(await value(outputs.modelVersion), manifest.model_version);
     });
@@ -270,7 +270,7 @@ describe("the iris-mlops stack", () => {
     const { mocks, outputs } = await run({ ...base, "iris-mlops:modelPath": pinned }, "pinned");
     await assert.rejects(stat(modelDirFor(build.dir, "pinned")), "nothing trained");
     assert.equal(
-      await mocks.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs.source.path,
+      resolve(await mocks.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs.source.path),
       pinned,
     );
     assert.equal(await value(outputs.modelVersion), await value(trained.outputs.modelVersion));
