@@ -1,8 +1,10 @@
 /**
  * The Pulumi program (Pulumi.yaml `main`). Pulumi calls the exported function and publishes what
- * it resolves to as the stack's outputs: apiUrl, modelS3Uri, modelVersion, imageUri and
- * endpointName (the last two only with SageMaker on).
+ * it resolves to as the stack's outputs: apiUrl, modelS3Uri, modelVersion, dashboardName and,
+ * when their feature is on, imageUri, endpointName and alertTopicArn.
  */
 import { irisStack } from "./program.js";
 
-export = () => irisStack();
+// an undefined output makes every `pulumi up` warn that it "will not show as a stack output"
+export = async () =>
+  Object.fromEntries(Object.entries(await irisStack()).filter(([, value]) => value !== undefined));
