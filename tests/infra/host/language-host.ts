@@ -132,6 +132,8 @@ export async function runProgram(run: ProgramRun): Promise<RunResult> {
     ...run.env,
     PULUMI_CONFIG: JSON.stringify(hostConfig(config)),
     PULUMI_CONFIG_SECRET_KEYS: "[]",
+    // the test runner's own loaders (tsx maps .js to .ts) must not reach the program
+    NODE_OPTIONS: undefined,
   };
   // parseOptions: typescript defaults to true
   if (options.typescript !== false) env.PULUMI_NODEJS_TYPESCRIPT = "true";
