@@ -3,7 +3,7 @@
  * the repository's Dockerfile built for linux/amd64 and pushed during `pulumi up` as a Docker v2
  * schema 2 manifest (what SageMaker's CreateModel accepts), tagged with a hash of the build
  * context and referenced downstream by digest only. docs/decisions/0002-image-build.md says why
- * @pulumi/docker-build and why the BUILDX_NO_DEFAULT_ATTESTATIONS check.
+ * @pulumi/docker-build, and why its embedded build needs no BUILDX_NO_DEFAULT_ATTESTATIONS.
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
@@ -35,17 +35,9 @@ export interface TrainingImageArgs {
   readonly keepImages?: pulumi.Input<number>;
   /** Build during `pulumi preview` too (nothing is pushed then). Default false: previews stay fast. */
   readonly buildOnPreview?: pulumi.Input<boolean>;
-  /**
-   * Refuse to run unless BUILDX_NO_DEFAULT_ATTESTATIONS is set: the provider has no provenance
-   * switch, and buildx's default provenance attestation would push an OCI index, which SageMaker
-   * rejects. Default true.
-   */
-  readonly requireNoDefaultAttestations?: boolean;
   /** Tags for the repository. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
-
-const TRUE = new Set(["1", "t", "T", "true", "TRUE", "True"]);
 
 /** A path relative to the working directory (Pulumi's project folder), "." for the folder itself. */
 export function fromProjectDir(path: string): string {
@@ -91,16 +83,6 @@ export class TrainingImage extends pulumi.ComponentResource {
     const c = "TrainingImage";
     checkOneOf(c, "platform", args.platform, ["linux/amd64", "linux/arm64"]);
     checkInteger(c, "keepImages", args.keepImages, 1, 1000);
-    if (
-      (args.requireNoDefaultAttestations ?? true) &&
-      !TRUE.has(process.env.BUILDX_NO_DEFAULT_ATTESTATIONS ?? "")
-    ) {
-      throw new ArgumentError(
-        `${c} ${name}: set BUILDX_NO_DEFAULT_ATTESTATIONS=1 in the environment of \`pulumi up\`. ` +
-          "Without it buildx attaches a provenance attestation, which turns the push into an OCI " +
-          "index that SageMaker's CreateModel rejects (docs/decisions/0002-image-build.md).",
-      );
-    }
     const parent = { parent: this };
 
     const context = pulumi.output(args.context ?? packageRoot());
@@ -157,7 +139,8 @@ export class TrainingImage extends pulumi.ComponentResource {
         platforms: [pulumi.output(args.platform ?? "linux/amd64")],
         buildArgs,
         tags: [pulumi.interpolate`${this.repository.repositoryUrl}:${this.imageTag}`],
-        // an explicit registry export instead of `push: true`, to pin Docker media types
+        // an explicit registry export instead of `push: true`, to pin Docker media types; no
+        // `exec`: the embedded build turns buildx's default provenance (an OCI index) off itself
         push: false,
         exports: [
           {

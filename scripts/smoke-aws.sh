@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# npm run smoke:aws: deploy a throwaway stack into the AWS account of the current credentials,
+# call it, check that a second preview is empty, then destroy and remove it, even when a step
+# fails (docs/ci-cd.md, "A smoke run against AWS"). Never run by the tests: it costs money.
+#
+#   AWS_REGION        region (or AWS_DEFAULT_REGION); required
+#   PULUMI_ORG        Pulumi Cloud organisation; unset: the backend's default
+#   SMOKE_STACK       stack name, "smoke" or "smoke-<1-12 of a-z0-9>"; default smoke-<8 hex>
+#   SMOKE_SAGEMAKER   off (default) or serverless: also deploy and invoke a serverless endpoint
+#   SMOKE_PERMISSIONS_BOUNDARY_ARN  the stack's boundary, when the deploy role demands one (CI)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+fail() {
+  echo "smoke: $*" >&2
+  exit 2
+}
+
+STACK="${SMOKE_STACK:-smoke-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')}"
+# the run destroys this stack: only throwaway names, and short enough for SageMaker's 63 characters
+[[ "$STACK" =~ ^smoke(-[a-z0-9]{1,12})?$ ]] ||
+  fail "SMOKE_STACK must be 'smoke' or 'smoke-' and 1-12 of a-z0-9 (got '$STACK'): the run destroys it"
+SAGEMAKER="${SMOKE_SAGEMAKER:-off}"
+[[ "$SAGEMAKER" == off || "$SAGEMAKER" == serverless ]] ||
+  fail "SMOKE_SAGEMAKER must be off or serverless (got '$SAGEMAKER')"
+REGION="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
+[[ -n "$REGION" ]] || fail "set AWS_REGION to the region to deploy into"
+FULL="${PULUMI_ORG:+$PULUMI_ORG/iris-mlops/}$STACK"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+run() {
+  printf '+ %s\n' "$*" >&2
+  "$@"
+}
+expect() { # expect WHAT TEXT PATTERN: the answer must contain the pattern
+  if [[ "$2" != *"$3"* ]]; then
+    echo "smoke: $1 answered '$2', expected it to contain '$3'" >&2
+    return 1
+  fi
+  echo "$1: $2" >&2
+}
+p() { run pulumi "$@" --stack "$FULL" --non-interactive; }
+
+created=0
+OUT=""
+cleanup() {
+  local status=$?
+  trap - EXIT
+  failed() { if [[ "$status" == 0 ]]; then status=1; fi; }
+  if [[ "$created" == 1 ]]; then
+    step "clean up: destroy $FULL, then remove it"
+    if p destroy --yes; then
+      p stack rm --yes || failed
+    else
+      # keep the stack: its state is what still knows which resources to delete
+      echo "smoke: destroy failed; $FULL is kept so nothing is orphaned. Rerun:" >&2
+      echo "  pulumi destroy --stack $FULL --yes && pulumi stack rm --stack $FULL --yes" >&2
+      failed
+    fi
+  fi
+  rm -rf ".pulumi-build/$STACK" ${OUT:+"$OUT"}
+  if [[ "$status" == 0 ]]; then echo "smoke: passed ($FULL)" >&2; else echo "smoke: FAILED ($status)" >&2; fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+step "create the stack $FULL"
+run pulumi stack init "$FULL" --non-interactive
+created=1
+p config set aws:region "$REGION"
+# a throwaway stack: its bucket and image repository must go on destroy even when not empty
+p config set --path iris-mlops:bucket.forceDestroy true
+p config set --path iris-mlops:image.forceDelete true
+p config set --path iris-mlops:sagemaker.enabled "$([[ "$SAGEMAKER" == off ]] && echo false || echo true)"
+if [[ "$SAGEMAKER" == serverless ]]; then p config set --path iris-mlops:sagemaker.mode serverless; fi
+if [[ -n "${SMOKE_PERMISSIONS_BOUNDARY_ARN:-}" ]]; then
+  p config set iris-mlops:permissionsBoundaryArn "$SMOKE_PERMISSIONS_BOUNDARY_ARN"
+fi
+
+step "deploy"
+p up --yes
+
+step "call the API"
+API_URL="$(p stack output apiUrl)"
+FLOWER='{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}'
+# --retry: a new API's route may take a few seconds to answer
+HEALTH="$(run curl -fsS --max-time 10 --retry 5 --retry-all-errors --retry-delay 3 "$API_URL/health")"
+expect "GET /health" "$HEALTH" '"status":"ok"'
+PREDICTION="$(run curl -fsS --max-time 10 --retry 2 --retry-all-errors \
+  -H 'content-type: application/json' -d "$FLOWER" "$API_URL/predict")"
+expect "POST /predict" "$PREDICTION" '"species":"setosa"'
+
+if [[ "$SAGEMAKER" != off ]]; then
+  step "invoke the SageMaker endpoint"
+  ENDPOINT="$(p stack output endpointName)"
+  OUT="$(mktemp)"
+  run aws sagemaker-runtime invoke-endpoint --region "$REGION" \
+    --cli-connect-timeout 10 --cli-read-timeout 70 \
+    --endpoint-name "$ENDPOINT" --content-type application/json --accept application/json \
+    --cli-binary-format raw-in-base64-out --body "$FLOWER" "$OUT" >&2
+  ANSWER="$(cat "$OUT")"
+  expect "invoke-endpoint" "$ANSWER" '"species":"setosa"'
+fi
+
+step "preview again: nothing may change"
+p preview --expect-no-changes
