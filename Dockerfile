@@ -17,7 +17,7 @@ FROM ${BASE_IMAGE} AS build
 ARG NODE_EXTRA_CA_CERTS=
 # Production dependencies that only deployment uses (the Pulumi components, the Lambda handler's
 # bundler, SDK and Powertools): the entrypoint never loads them, and they are most of the size.
-ARG DEPLOY_ONLY_DEPENDENCIES="@pulumi/aws @pulumi/docker-build @pulumi/pulumi esbuild @aws-sdk/client-s3 @aws-lambda-powertools/logger @aws-lambda-powertools/metrics aws4fetch"
+ARG DEPLOY_ONLY_DEPENDENCIES="@pulumi/aws @pulumi/aws-native @pulumi/docker-build @pulumi/pulumi esbuild @aws-sdk/client-s3 @aws-lambda-powertools/logger @aws-lambda-powertools/metrics aws4fetch"
 WORKDIR /src
 # Dependencies first, so that this layer is reused while only the sources change. Scripts are
 # off: `prepare` would build before the sources are here, and no dependency needs its own.

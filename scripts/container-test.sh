@@ -377,7 +377,7 @@ check "image: /opt/program holds only dist, node_modules, package.json; no dev o
     const fs = require("node:fs");
     const top = fs.readdirSync(".").sort().join(",");
     const unwanted = ["typescript", "mocha", "tsx", "@biomejs/biome", "fast-check", "s3rver",
-      "@pulumi/pulumi", "@pulumi/aws", "esbuild", "@aws-sdk/client-s3", "aws4fetch"]
+      "@pulumi/pulumi", "@pulumi/aws", "@pulumi/aws-native", "esbuild", "@aws-sdk/client-s3", "aws4fetch"]
       .filter((name) => fs.existsSync(`node_modules/${name}/package.json`));
     if (top !== "dist,node_modules,package.json" || unwanted.length > 0) {
       console.error(`top: ${top}; unwanted: ${unwanted.join(",")}`);

@@ -101,6 +101,7 @@ const sagemakerSchema = z
     minInstances: int(1, 100).default(1),
     maxInstances: int(1, 100).default(2),
     targetInvocations: num(z.number().positive()).default(100),
+    autoscaling: bool().default(true),
   })
   .strict()
   .refine((s) => s.minInstances <= s.maxInstances, {

@@ -77,8 +77,8 @@ function nameOf(r: Registered, stack: string): { rule: NameRule; name: string } 
       return { rule: NAME_RULES.sagemakerModel, name: auto(r.inputs.name) };
     case "aws:sagemaker/endpointConfiguration:EndpointConfiguration":
       return { rule: NAME_RULES.sagemakerEndpointConfig, name: auto(r.inputs.name) };
-    case "aws:sagemaker/endpoint:Endpoint":
-      return { rule: NAME_RULES.sagemakerEndpoint, name: auto(r.inputs.name) };
+    case "aws-native:sagemaker:Endpoint":
+      return { rule: NAME_RULES.sagemakerEndpoint, name: auto(r.inputs.endpointName) };
     default:
       return undefined;
   }

@@ -32,7 +32,8 @@ const base = {
 const SAGEMAKER_TYPES = [
   "aws:sagemaker/model:Model",
   "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
-  "aws:sagemaker/endpoint:Endpoint",
+  "aws-native:sagemaker:Endpoint",
+  "pulumi-nodejs:dynamic:InstanceTypeGuard",
   "aws:ecr/repository:Repository",
   "aws:ecr/lifecyclePolicy:LifecyclePolicy",
   "docker-build:index:Image",
