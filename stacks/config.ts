@@ -273,9 +273,25 @@ export function checkStackNames(project: string, stack: string, config: StackCon
   }
 }
 
+/**
+ * The SageMaker endpoint is an aws-native resource and everything else @pulumi/aws: both
+ * providers must deploy to one region, or the endpoint would look for its configuration elsewhere.
+ */
+export function checkRegions(raw: Readonly<Record<string, string>>): void {
+  const aws = raw["aws:region"];
+  const native = raw["aws-native:region"];
+  if (aws !== undefined && native !== undefined && aws !== native) {
+    throw new ConfigError(
+      `aws-native:region (${native}) must equal aws:region (${aws}): the SageMaker endpoint (aws-native) and its configuration (aws) live in one region`,
+    );
+  }
+}
+
 /** The running stack's configuration, with the names it gives the stack's resources checked. */
 export function loadStackConfig(): StackConfig {
-  const config = parseStackConfig(pulumi.runtime.allConfig());
+  const raw = pulumi.runtime.allConfig();
+  checkRegions(raw);
+  const config = parseStackConfig(raw);
   checkStackNames(pulumi.getProject(), pulumi.getStack(), config);
   return config;
 }

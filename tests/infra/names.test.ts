@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { NAME_RULES, type NameRule, nameProblem } from "../../components/validate.js";
 import {
   ConfigError,
+  checkRegions,
   checkStackNames,
   derivedNames,
   parseStackConfig,
@@ -158,5 +159,18 @@ describe("names derived from the stack name", () => {
       );
     }
     assert.doesNotThrow(() => checkStackNames(PROJECT, "prod-eu-1", fullConfig()));
+  });
+
+  it("refuses an aws-native region other than the aws region", () => {
+    assert.throws(
+      () => checkRegions({ "aws:region": "eu-west-1", "aws-native:region": "us-east-1" }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        /aws-native:region \(us-east-1\) must equal aws:region/.test(e.message),
+    );
+    assert.doesNotThrow(() =>
+      checkRegions({ "aws:region": "eu-west-1", "aws-native:region": "eu-west-1" }),
+    );
+    assert.doesNotThrow(() => checkRegions({ "aws:region": "eu-west-1" }));
   });
 });
