@@ -17,7 +17,7 @@ FROM ${BASE_IMAGE} AS build
 ARG NODE_EXTRA_CA_CERTS=
 # Production dependencies that only deployment uses (the Pulumi components, the Lambda handler's
 # bundler, SDK and Powertools): the entrypoint never loads them, and they are most of the size.
-ARG DEPLOY_ONLY_DEPENDENCIES="@pulumi/aws @pulumi/docker-build @pulumi/pulumi esbuild @aws-sdk/client-s3 @aws-lambda-powertools/logger @aws-lambda-powertools/metrics aws4fetch"
+ARG DEPLOY_ONLY_DEPENDENCIES="@pulumi/aws @pulumi/aws-native @pulumi/docker-build @pulumi/pulumi esbuild @aws-sdk/client-s3 @aws-lambda-powertools/logger @aws-lambda-powertools/metrics aws4fetch"
 WORKDIR /src
 # Dependencies first, so that this layer is reused while only the sources change. Scripts are
 # off: `prepare` would build before the sources are here, and no dependency needs its own.
@@ -34,11 +34,6 @@ RUN npm run build \
 # ---- runtime: node, the compiled code and the production dependencies, nothing else -------------
 FROM ${BASE_IMAGE} AS runtime
 ARG BASE_IMAGE
-# The user the container runs as, by number (no name lookup needed). Build with
-# `--build-arg APP_UID=0 --build-arg APP_GID=0` for an image that runs as root, as AWS's
-# SageMaker guide asks for; see docs/container.md, "Which user".
-ARG APP_UID=1000
-ARG APP_GID=1000
 ARG VERSION=dev
 ARG REVISION=unknown
 ARG CREATED=unknown
@@ -56,8 +51,15 @@ WORKDIR /opt/program
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# The user the container runs as, by number (no name lookup needed). Root by default: AWS's guide
+# for custom SageMaker containers says SageMaker expects containers to run as root, and it mounts
+# /opt/ml for that user. `--build-arg APP_UID=1000 --build-arg APP_GID=1000` builds a non-root
+# image (docs/container.md, "Which user"). Declared after the COPYs so both builds share every
+# layer above this line.
+ARG APP_UID=0
+ARG APP_GID=0
 # SageMaker mounts its own /opt/ml/{model,input,output}; these are for a plain `docker run IMAGE
-# train` without mounts, so that the non-root user can write its model and failure reason.
+# train` without mounts, so that a non-root user can write its model and failure reason.
 RUN mkdir -p /opt/ml/model /opt/ml/input/config /opt/ml/input/data /opt/ml/output/data \
  && chown -R "${APP_UID}:${APP_GID}" /opt/ml/model /opt/ml/output
 USER ${APP_UID}:${APP_GID}

@@ -1,9 +1,10 @@
 /**
  * A content hash of a Docker build context: every file the build can see (the context minus what
  * the ignore file excludes), by relative path, permissions and content, plus the Dockerfile and
- * the build arguments. It names the image's tag, so the same sources always get the same tag and
- * any change that makes the provider rebuild (its own context hash also covers permissions) gets a
- * new one: the repository's tags are immutable, and pushing an existing tag fails.
+ * the build arguments, and the other settings that change the image (platform, export). It names
+ * the image's tag, so the same sources always get the same tag and any change that makes the
+ * provider rebuild (its own context hash also covers permissions) gets a new one: the
+ * repository's tags are immutable, and pushing an existing tag fails.
  */
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
@@ -92,11 +93,12 @@ export function contextFiles(context: string, dockerfile?: string): string[] {
   return files.sort();
 }
 
-/** sha256 (hex) of the context's visible files, the Dockerfile and the build arguments. */
+/** sha256 (hex) of the context's visible files, the Dockerfile, the build arguments and settings. */
 export function hashBuildContext(
   context: string,
   dockerfile: string,
   buildArgs: Readonly<Record<string, string>> = {},
+  settings: Readonly<Record<string, string>> = {},
 ): string {
   const hash = createHash("sha256");
   const field = (value: string | Uint8Array) => {
@@ -117,6 +119,10 @@ export function hashBuildContext(
   for (const key of Object.keys(buildArgs).sort()) {
     field(`--build-arg ${key}`);
     field(buildArgs[key] as string);
+  }
+  for (const key of Object.keys(settings).sort()) {
+    field(`--${key}`);
+    field(settings[key] as string);
   }
   return hash.digest("hex");
 }

@@ -8,10 +8,18 @@
  * name, then an in-place UpdateEndpoint to it (SageMaker's blue/green swap, no downtime), then
  * the old ones are deleted. The Endpoint itself keeps its name and is never replaced: never add
  * `deleteBeforeReplace` to the configuration or `replaceOnChanges` to the endpoint.
+ *
+ * The Endpoint is @pulumi/aws-native's (Cloud Control): it alone passes UpdateEndpoint's
+ * `RetainAllVariantProperties`, without which every rollout resets the variant to the new
+ * configuration's `initialInstanceCount`, undoing what autoscaling scaled out to
+ * (hashicorp/terraform-provider-aws#48990). An instance type change while autoscaling is
+ * registered is stopped before anything changes (InstanceTypeGuard).
  */
 import * as aws from "@pulumi/aws";
+import * as awsnative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import { type AlarmArgs, createAlarm, errorRateQueries } from "./alarms.js";
+import { InstanceTypeGuard } from "./instance-type-guard.js";
 import { modelReadStatements } from "./model-bucket.js";
 import { type RoleArgs, serviceRole } from "./service-role.js";
 import { ArgumentError, checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
@@ -42,8 +50,17 @@ export interface SageMakerEndpointArgs extends AlarmArgs, RoleArgs {
   readonly maxConcurrency?: pulumi.Input<number>;
   /** Instances: the instance type. Default "ml.m5.large". */
   readonly instanceType?: pulumi.Input<string>;
-  /** Instances: instances when a configuration is first deployed. Default 1. */
+  /**
+   * Instances: instances when the endpoint is first created. Later rollouts keep the count the
+   * variant has (RetainAllVariantProperties). Default 1.
+   */
   readonly initialInstanceCount?: pulumi.Input<number>;
+  /**
+   * Instances: register the variant with Application Auto Scaling (target tracking). Decides
+   * which resources exist, so a plain value. Turn it off for one deployment before changing
+   * `instanceType` (see InstanceTypeGuard). Default true.
+   */
+  readonly autoscaling?: boolean;
   /** Instances: fewest instances autoscaling keeps. Default 1. */
   readonly minInstanceCount?: pulumi.Input<number>;
   /** Instances: most instances autoscaling adds. Default 2. */
@@ -111,7 +128,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
   readonly role: aws.iam.Role;
   readonly model: aws.sagemaker.Model;
   readonly endpointConfiguration: aws.sagemaker.EndpointConfiguration;
-  readonly endpoint: aws.sagemaker.Endpoint;
+  readonly endpoint: awsnative.sagemaker.Endpoint;
   /** Instances only: the autoscaling target and its target-tracking policy. */
   readonly scalingTarget?: aws.appautoscaling.Target;
   readonly scalingPolicy?: aws.appautoscaling.Policy;
@@ -141,6 +158,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
       );
     }
     const serverless = args.serverless ?? true;
+    const autoscaling = !serverless && (args.autoscaling ?? true);
     const parent = { parent: this };
 
     const endpointName = pulumi.output(
@@ -230,6 +248,12 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
       { parent: this, dependsOn: [policy] },
     );
 
+    const instanceType = args.instanceType ?? "ml.m5.large";
+    // registered before the configuration, which waits for it: a refused change stops here
+    const guard = serverless
+      ? undefined
+      : new InstanceTypeGuard(`${name}-instance-type-guard`, { instanceType, autoscaling }, parent);
+
     this.endpointConfiguration = new aws.sagemaker.EndpointConfiguration(
       `${name}-config`,
       {
@@ -248,32 +272,42 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
             : {
                 variantName: VARIANT_NAME,
                 modelName: this.model.name,
-                instanceType: args.instanceType ?? "ml.m5.large",
+                instanceType,
                 initialInstanceCount: args.initialInstanceCount ?? 1,
                 initialVariantWeight: 1,
               },
         ],
         tags: args.tags,
       },
-      parent,
+      { parent: this, dependsOn: guard ? [guard] : [] },
     );
 
-    this.endpoint = new aws.sagemaker.Endpoint(
+    this.endpoint = new awsnative.sagemaker.Endpoint(
       `${name}-endpoint`,
       {
-        name: endpointName,
+        endpointName,
         endpointConfigName: this.endpointConfiguration.name,
-        tags: args.tags,
+        // keep the instance count (and weight) the variant has when a rollout swaps the
+        // configuration; serverless variants have no count to keep
+        retainAllVariantProperties: !serverless,
+        tags: pulumi
+          .output(args.tags)
+          .apply((tags) =>
+            tags ? Object.entries(tags).map(([key, value]) => ({ key, value })) : undefined,
+          ),
       },
       { parent: this, dependsOn: [logGroup] },
     );
+    // the name callers invoke, resolved from the endpoint so that dependents wait for it
+    this.endpointName = this.endpoint.endpointName.apply((n) => n as string);
+    this.endpointArn = this.endpoint.endpointArn;
 
-    if (!serverless) {
+    if (autoscaling) {
       this.scalingTarget = new aws.appautoscaling.Target(
         `${name}-scaling-target`,
         {
           serviceNamespace: "sagemaker",
-          resourceId: pulumi.interpolate`endpoint/${this.endpoint.name}/variant/${VARIANT_NAME}`,
+          resourceId: pulumi.interpolate`endpoint/${this.endpointName}/variant/${VARIANT_NAME}`,
           scalableDimension: "sagemaker:variant:DesiredInstanceCount",
           minCapacity: min,
           maxCapacity: max,
@@ -300,8 +334,6 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
       );
     }
 
-    this.endpointName = this.endpoint.name;
-    this.endpointArn = this.endpoint.arn;
     this.modelName = this.model.name;
     this.endpointConfigName = this.endpointConfiguration.name;
     this.roleArn = this.role.arn;
@@ -325,7 +357,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
   ): SageMakerEndpointAlarms {
     const targets = { actions: args.alarmActions, tags: args.tags };
     const opts = { parent: this };
-    const variant = { EndpointName: this.endpoint.name, VariantName: VARIANT_NAME };
+    const variant = { EndpointName: this.endpointName, VariantName: VARIANT_NAME };
     const invocationMetric = (id: string, metricName: string) => ({
       id,
       metric: {

@@ -25,9 +25,18 @@ export interface TrainingImageArgs {
   readonly baseImage?: pulumi.Input<string>;
   /** Target platform. Default "linux/amd64", what SageMaker's usual instance types run. */
   readonly platform?: pulumi.Input<ImagePlatform>;
-  /** Image tag. Default `ctx-<16 hex>`, a hash of the build context (files .dockerignore lets through, Dockerfile, build arguments). */
+  /**
+   * Image tag. Default `ctx-<16 hex>`, a hash of everything that determines the image: the build
+   * context (files .dockerignore lets through), the Dockerfile, the build arguments, the platform
+   * and the export settings. A tag given here must change whenever any of those do: the
+   * repository's tags are immutable.
+   */
   readonly tag?: pulumi.Input<string>;
-  /** ECR repository name. Default `<project>/<stack>/<component name>`, lower-cased. */
+  /**
+   * ECR repository name. Default: auto-named, `<project>-<stack>-<component name>-repo-<7 hex>`
+   * with Pulumi.yaml's pattern, so a replacement gets a new name instead of colliding with the
+   * repository it replaces.
+   */
   readonly repositoryName?: pulumi.Input<string>;
   /** Delete the repository even when it holds images, on `pulumi destroy`. Default false. */
   readonly forceDelete?: pulumi.Input<boolean>;
@@ -45,15 +54,19 @@ export function fromProjectDir(path: string): string {
   return rel === "" ? "." : isAbsolute(rel) ? path : rel;
 }
 
-/** An ECR repository name from project, stack and component names (lower case, ECR's characters). */
-export function repositoryNameFor(project: string, stack: string, name: string): string {
-  const part = (s: string) =>
-    s
-      .toLowerCase()
-      .replace(/[^a-z0-9._-]+/g, "-")
-      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "") || "x";
-  return [project, stack, name].map(part).join("/");
-}
+/**
+ * How the image is exported: a registry push with Docker media types (what SageMaker's CreateModel
+ * accepts), not the `push` shorthand, which pushes OCI. One value for the build and its tag hash.
+ */
+const REGISTRY_EXPORT = {
+  registry: { ociMediaTypes: false, compression: dockerbuild.CompressionType.Gzip, push: true },
+};
+
+/** The settings besides the context and build arguments that change the pushed image: part of its tag. */
+export const imageSettings = (platform: string): Record<string, string> => ({
+  platform,
+  exports: JSON.stringify([REGISTRY_EXPORT]),
+});
 
 /** The ECR lifecycle policy: expire everything beyond the newest `keep` images. */
 export const keepLastImagesPolicy = (keep: number) =>
@@ -92,20 +105,20 @@ export class TrainingImage extends pulumi.ComponentResource {
     const buildArgs = pulumi
       .output(args.baseImage)
       .apply((base): Record<string, string> => (base ? { BASE_IMAGE: base } : {}));
+    const platform = pulumi.output(args.platform ?? "linux/amd64");
     this.imageTag = args.tag
       ? pulumi.output(args.tag)
-      : pulumi.all([context, dockerfile, buildArgs]).apply(([dir, file, bargs]) => {
+      : pulumi.all([context, dockerfile, buildArgs, platform]).apply(([dir, file, bargs, p]) => {
           if (!existsSync(file)) {
             throw new ArgumentError(`${c} ${name}: no Dockerfile at ${file} (context ${dir})`);
           }
-          return `ctx-${hashBuildContext(dir, file, bargs).slice(0, 16)}`;
+          return `ctx-${hashBuildContext(dir, file, bargs, imageSettings(p)).slice(0, 16)}`;
         });
 
     this.repository = new aws.ecr.Repository(
       `${name}-repo`,
       {
-        name:
-          args.repositoryName ?? repositoryNameFor(pulumi.getProject(), pulumi.getStack(), name),
+        name: args.repositoryName,
         imageTagMutability: "IMMUTABLE",
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfigurations: [{ encryptionType: "AES256" }],
@@ -136,21 +149,13 @@ export class TrainingImage extends pulumi.ComponentResource {
         // would differ between clones and make every `up` from a new checkout rebuild and re-push
         context: { location: context.apply(fromProjectDir) },
         dockerfile: { location: dockerfile.apply(fromProjectDir) },
-        platforms: [pulumi.output(args.platform ?? "linux/amd64")],
+        platforms: [platform],
         buildArgs,
         tags: [pulumi.interpolate`${this.repository.repositoryUrl}:${this.imageTag}`],
         // an explicit registry export instead of `push: true`, to pin Docker media types; no
         // `exec`: the embedded build turns buildx's default provenance (an OCI index) off itself
         push: false,
-        exports: [
-          {
-            registry: {
-              ociMediaTypes: false,
-              compression: dockerbuild.CompressionType.Gzip,
-              push: true,
-            },
-          },
-        ],
+        exports: [REGISTRY_EXPORT],
         registries: [
           {
             address: this.repository.repositoryUrl,

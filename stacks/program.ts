@@ -139,6 +139,7 @@ export async function irisStack(
       minInstanceCount: sm.minInstances,
       maxInstanceCount: sm.maxInstances,
       targetInvocationsPerInstance: sm.targetInvocations,
+      autoscaling: sm.autoscaling,
       logRetentionInDays: config.logRetentionDays,
       ...shared,
     });

@@ -120,6 +120,16 @@ function computed(type: string, name: string, inputs: Props): { id: string; stat
         },
       };
     }
+    case "aws-native:sagemaker:Endpoint": {
+      const endpointName = auto(inputs.endpointName);
+      return {
+        id: endpointName,
+        state: {
+          endpointName,
+          endpointArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${endpointName.toLowerCase()}`,
+        },
+      };
+    }
     case "aws:cloudwatch/metricAlarm:MetricAlarm": {
       const alarmName = auto(inputs.name);
       return {

@@ -1,4 +1,9 @@
 import { strict as assert } from "node:assert";
+import fc from "fast-check";
+import {
+  instanceTypeChangeProblem,
+  instanceTypeGuardProvider,
+} from "../../components/instance-type-guard.js";
 import {
   SageMakerEndpoint,
   type SageMakerEndpointArgs,
@@ -129,8 +134,10 @@ describe("SageMakerEndpoint", () => {
     });
 
     it("points a stably named endpoint at the configuration, without autoscaling", async () => {
-      const endpoint = mocks.one("aws:sagemaker/endpoint:Endpoint").inputs;
-      assert.equal(endpoint.name, "iris-mlops-prod-sagemaker");
+      const endpoint = mocks.one("aws-native:sagemaker:Endpoint").inputs;
+      assert.equal(endpoint.endpointName, "iris-mlops-prod-sagemaker");
+      // serverless variants have no instance count to keep
+      assert.equal(endpoint.retainAllVariantProperties, false);
       assert.equal(
         endpoint.endpointConfigName,
         mocks.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration").state.name,
@@ -190,6 +197,27 @@ describe("SageMakerEndpoint", () => {
       );
     });
 
+    it("keeps the variant's instance count across rollouts instead of resetting it to 1", () => {
+      // without RetainAllVariantProperties, UpdateEndpoint to a new configuration sets the
+      // variant to its initialInstanceCount, undoing what autoscaling scaled out to
+      const endpoint = mocks.one("aws-native:sagemaker:Endpoint").inputs;
+      assert.equal(endpoint.retainAllVariantProperties, true);
+      assert.equal(endpoint.excludeRetainedVariantProperties, undefined);
+      assert.equal(
+        endpoint.endpointConfigName,
+        mocks.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration").state.name,
+      );
+    });
+
+    it("guards the instance type while autoscaling is registered", () => {
+      const guard = mocks.one(
+        "pulumi-nodejs:dynamic:InstanceTypeGuard",
+        "sagemaker-instance-type-guard",
+      );
+      assert.equal(guard.inputs.instanceType, "ml.c5.large");
+      assert.equal(guard.inputs.autoscaling, true);
+    });
+
     it("tracks invocations per instance", () => {
       const policy = mocks.one("aws:appautoscaling/policy:Policy").inputs;
       assert.equal(policy.policyType, "TargetTrackingScaling");
@@ -207,6 +235,59 @@ describe("SageMakerEndpoint", () => {
     });
   });
 
+  it("without autoscaling registers no scalable target, and tells the guard", async () => {
+    const { mocks } = await build({ serverless: false, autoscaling: false });
+    for (const type of SCALING_TYPES) assert.equal(mocks.all(type).length, 0, type);
+    const guard = mocks.one(
+      "pulumi-nodejs:dynamic:InstanceTypeGuard",
+      "sagemaker-instance-type-guard",
+    );
+    assert.equal(guard.inputs.autoscaling, false);
+    assert.equal(
+      mocks.one("aws-native:sagemaker:Endpoint").inputs.retainAllVariantProperties,
+      true,
+    );
+  });
+
+  describe("the instance type guard", () => {
+    const instanceType = fc.constantFrom("ml.m5.large", "ml.m5.xlarge", "ml.c5.large");
+    it("refuses exactly a type change while autoscaling was registered", () => {
+      fc.assert(
+        fc.property(
+          fc.record({ instanceType, autoscaling: fc.boolean() }, { requiredKeys: [] }),
+          fc.record({ instanceType, autoscaling: fc.boolean() }),
+          (olds, news) => {
+            const refused =
+              olds.autoscaling === true &&
+              olds.instanceType !== undefined &&
+              olds.instanceType !== news.instanceType;
+            assert.equal(instanceTypeChangeProblem(olds, news) !== undefined, refused);
+          },
+        ),
+      );
+    });
+
+    it("fails the provider's check (so preview stops) with the two-step procedure", async () => {
+      const check = instanceTypeGuardProvider.check;
+      assert.ok(check);
+      const olds = { instanceType: "ml.m5.large", autoscaling: true };
+      const refused = await check(olds, { instanceType: "ml.m5.xlarge", autoscaling: false });
+      assert.equal(refused.failures?.length, 1);
+      assert.equal(refused.failures?.[0]?.property, "instanceType");
+      assert.match(
+        refused.failures?.[0]?.reason ?? "",
+        /from ml\.m5\.large to ml\.m5\.xlarge.*two steps.*autoscaling false/,
+      );
+      const allowed = await check(
+        { instanceType: "ml.m5.large", autoscaling: false },
+        { instanceType: "ml.m5.xlarge", autoscaling: true },
+      );
+      assert.deepEqual(allowed.failures, []);
+      // the first deployment has no old inputs
+      assert.deepEqual((await check({}, olds)).failures, []);
+    });
+  });
+
   it("rolls a new image out as a new model and configuration under the same endpoint", async () => {
     const first = await build();
     const model1 = first.mocks.one("aws:sagemaker/model:Model").state.name;
@@ -216,8 +297,8 @@ describe("SageMakerEndpoint", () => {
     const config2 = await value(second.sm.endpointConfigName);
     assert.notEqual(model2, model1);
     assert.notEqual(config2, config1);
-    const endpoint = second.mocks.one("aws:sagemaker/endpoint:Endpoint").inputs;
-    assert.equal(endpoint.name, "iris-mlops-prod-sagemaker");
+    const endpoint = second.mocks.one("aws-native:sagemaker:Endpoint").inputs;
+    assert.equal(endpoint.endpointName, "iris-mlops-prod-sagemaker");
     assert.equal(endpoint.endpointConfigName, config2);
   });
 

@@ -32,7 +32,8 @@ const base = {
 const SAGEMAKER_TYPES = [
   "aws:sagemaker/model:Model",
   "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
-  "aws:sagemaker/endpoint:Endpoint",
+  "aws-native:sagemaker:Endpoint",
+  "pulumi-nodejs:dynamic:InstanceTypeGuard",
   "aws:ecr/repository:Repository",
   "aws:ecr/lifecyclePolicy:LifecyclePolicy",
   "docker-build:index:Image",
@@ -150,7 +151,8 @@ describe("the iris-mlops stack", () => {
     it("runs the pushed image by digest, with the uploaded model", async () => {
       const container = mocks.one("aws:sagemaker/model:Model").inputs.primaryContainer;
       const imageUri = await value(outputs.imageUri as pulumi.Output<string>);
-      assert.match(imageUri, /\.dkr\.ecr\..+\/iris-mlops\/test\/image@sha256:[0-9a-f]{64}$/);
+      // the repository is auto-named (mocks: <logical name>-<hex>), so a replacement cannot collide
+      assert.match(imageUri, /\.dkr\.ecr\..+\/image-repo-[0-9a-f]+@sha256:[0-9a-f]{64}$/);
       assert.equal(container.image, imageUri);
       assert.equal(imageUri.split("@")[1], mocks.one("docker-build:index:Image").state.digest);
       assert.equal(container.modelDataUrl, await value(outputs.modelS3Uri));

@@ -3,7 +3,11 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { contextFiles, hashBuildContext } from "../../components/context-hash.js";
-import { TrainingImage, type TrainingImageArgs } from "../../components/training-image.js";
+import {
+  imageSettings,
+  TrainingImage,
+  type TrainingImageArgs,
+} from "../../components/training-image.js";
 import {
   ACCOUNT,
   FIXTURE_IMAGE_CONTEXT,
@@ -49,15 +53,22 @@ describe("TrainingImage", () => {
 
     it("creates a private repository that scans on push and never moves a tag", () => {
       const repo = mocks.one("aws:ecr/repository:Repository").inputs;
-      assert.equal(repo.name, "iris-mlops/dev/image");
       assert.deepEqual(repo.imageScanningConfiguration, { scanOnPush: true });
       assert.equal(repo.imageTagMutability, "IMMUTABLE");
       assert.equal(repo.forceDelete, false);
     });
 
+    it("auto-names the repository, so that a replacement never collides with the one it replaces", () => {
+      // a fixed name made every replacement (a new encryption setting, say) fail with
+      // RepositoryAlreadyExistsException: the new repository is created before the old one goes
+      const repo = mocks.one("aws:ecr/repository:Repository");
+      assert.equal(repo.inputs.name, undefined);
+      assert.equal(repo.name, "image-repo");
+    });
+
     it("expires all but the newest 20 images", () => {
       const lc = mocks.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs;
-      assert.equal(lc.repository, "iris-mlops/dev/image");
+      assert.equal(lc.repository, mocks.one("aws:ecr/repository:Repository").state.name);
       assert.deepEqual(JSON.parse(lc.policy), {
         rules: [
           {
@@ -89,15 +100,19 @@ describe("TrainingImage", () => {
       assert.deepEqual(img.buildArgs, {});
     });
 
-    it("tags with a hash of the build context, never latest", async () => {
+    it("tags with a hash of the build context and the image's settings, never latest", async () => {
       const tag = await value(image.imageTag);
       const expected = `ctx-${hashBuildContext(
         FIXTURE_IMAGE_CONTEXT,
         join(FIXTURE_IMAGE_CONTEXT, "Dockerfile"),
+        {},
+        imageSettings("linux/amd64"),
       ).slice(0, 16)}`;
       assert.equal(tag, expected);
       const img = mocks.one("docker-build:index:Image").inputs;
-      assert.deepEqual(img.tags, [`${REGISTRY}/iris-mlops/dev/image:${expected}`]);
+      assert.deepEqual(img.tags, [`${repositoryUrl(mocks)}:${expected}`]);
+      // what the hash covers is what the build is given
+      assert.deepEqual(JSON.parse(imageSettings("linux/amd64").exports as string), img.exports);
     });
 
     it("pushes with the ECR token of the repository's registry, kept secret", () => {
@@ -106,7 +121,7 @@ describe("TrainingImage", () => {
       assert.equal(img.registries[pulumi.runtime.specialSigKey], pulumi.runtime.specialSecretSig);
       assert.deepEqual(img.registries.value, [
         {
-          address: `${REGISTRY}/iris-mlops/dev/image`,
+          address: repositoryUrl(mocks),
           username: "AWS",
           password: "mock-ecr-password",
         },
@@ -120,11 +135,12 @@ describe("TrainingImage", () => {
     it("exposes the image by digest, and the repository's URL and ARN", async () => {
       const digest = mocks.one("docker-build:index:Image").state.digest as string;
       assert.match(digest, /^sha256:[0-9a-f]{64}$/);
-      assert.equal(await value(image.imageUri), `${REGISTRY}/iris-mlops/dev/image@${digest}`);
-      assert.equal(await value(image.repositoryUrl), `${REGISTRY}/iris-mlops/dev/image`);
+      const repo = mocks.one("aws:ecr/repository:Repository").state.name;
+      assert.equal(await value(image.imageUri), `${REGISTRY}/${repo}@${digest}`);
+      assert.equal(await value(image.repositoryUrl), `${REGISTRY}/${repo}`);
       assert.equal(
         await value(image.repositoryArn),
-        `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/iris-mlops/dev/image`,
+        `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${repo}`,
       );
     });
   });
@@ -137,6 +153,14 @@ describe("TrainingImage", () => {
       BASE_IMAGE: "public.ecr.aws/docker/library/node:22-slim",
     });
     assert.notEqual(await value(based.image.imageTag), plainTag);
+  });
+
+  it("gives another platform another tag: an immutable tag is never pushed twice", async () => {
+    // the platform changes the image, so the provider rebuilds; under the same tag the push
+    // would fail with ImageTagAlreadyExistsException
+    const amd = await value((await build()).image.imageTag);
+    const arm = await value((await build({ platform: "linux/arm64" })).image.imageTag);
+    assert.notEqual(arm, amd);
   });
 
   it("takes the platform, tag, repository name, forceDelete and image count from its arguments", async () => {
@@ -228,12 +252,23 @@ describe("TrainingImage", () => {
         assert.notEqual(hashBuildContext(tmp.dir, dockerfile), second, "permissions");
         await chmod(join(tmp.dir, "app.js"), 0o644);
         assert.notEqual(hashBuildContext(tmp.dir, dockerfile, { BASE_IMAGE: "x" }), second);
+        // settings are fields of their own: none of them reads as a build argument
+        const settings = hashBuildContext(tmp.dir, dockerfile, {}, { platform: "linux/arm64" });
+        assert.notEqual(settings, second);
+        assert.notEqual(
+          settings,
+          hashBuildContext(tmp.dir, dockerfile, { platform: "linux/arm64" }),
+        );
       } finally {
         await tmp.remove();
       }
     });
   });
 });
+
+/** The URL of the (auto-named) repository of a build. */
+const repositoryUrl = (m: Recorder) =>
+  m.one("aws:ecr/repository:Repository").state.repositoryUrl as string;
 
 /** The image resource of a build. */
 const mocks = (b: { mocks: Recorder }) => b.mocks.one("docker-build:index:Image");
