@@ -8,8 +8,10 @@
  * - a preview role for pull-request jobs, read-only on the project's resources.
  * Roles the deploy role creates must carry the permissions boundary created here, so a deploy
  * can never mint a role more powerful than the boundary (no escalation through iam:PassRole).
- * API Gateway HTTP APIs and Application Auto Scaling cannot be scoped by name: the deploy role
- * may manage those in its region; docs/ci-cd.md says so.
+ * API Gateway HTTP APIs and Application Auto Scaling targets cannot be scoped by name (their ids
+ * are random): the deploy role may manage those in its region (autoscaling: SageMaker's only);
+ * docs/ci-cd.md says so. tests/infra/iam-*.test.ts evaluate these policies against the calls
+ * each role makes (tests/infra/iam-calls.ts) and check them against AWS's IAM catalogue.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -32,6 +34,12 @@ export interface GitHubDeployRolesArgs {
   /** Tags for every taggable child. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
+
+/** The AWS services whose service-linked roles a deploy may create. */
+const SERVICE_LINKED_ROLES = [
+  "ops.apigateway.amazonaws.com",
+  "sagemaker.application-autoscaling.amazonaws.com",
+] as const;
 
 interface Scope {
   partition: string;
@@ -74,6 +82,17 @@ function arns(scope: Scope) {
       (kind) => `arn:${s.partition}:sagemaker:${s.region}:${s.account}:${kind}/${s.prefix}-*`,
     ),
     alarms: `arn:${s.partition}:cloudwatch:${s.region}:${s.account}:alarm:${s.prefix}-*`,
+    // Application Auto Scaling names a target-tracking policy's alarms
+    // `TargetTracking-<resource id>-AlarmHigh|AlarmLow-<uuid>`, the resource id being
+    // `endpoint/<endpoint name>/variant/<variant>`; it creates them with the caller's rights
+    scalingAlarms: `arn:${s.partition}:cloudwatch:${s.region}:${s.account}:alarm:TargetTracking-endpoint/${s.prefix}-*`,
+    // SageMaker may describe configurations under names it generated (during updates), so
+    // describing is not scoped by name; creating and deleting are
+    endpointConfigs: `arn:${s.partition}:sagemaker:${s.region}:${s.account}:endpoint-config/*`,
+    endpoint: `arn:${s.partition}:sagemaker:${s.region}:${s.account}:endpoint/${s.prefix}-*`,
+    scalableTargets: `arn:${s.partition}:application-autoscaling:${s.region}:${s.account}:scalable-target/*`,
+    serviceLinkedRole: (service: string) =>
+      `arn:${s.partition}:iam::${s.account}:role/aws-service-role/${service}/*`,
     dashboard: `arn:${s.partition}:cloudwatch::${s.account}:dashboard/${s.prefix}${s.stack ? "" : "-*"}`,
     topics: `arn:${s.partition}:sns:${s.region}:${s.account}:${s.prefix}-*`,
     apis: [
@@ -134,19 +153,14 @@ export function deployStatements(s: Scope, boundaryArn: string): Statement[] {
       },
     },
     {
-      // API Gateway's access logs and SageMaker's autoscaling use AWS's service-linked roles
+      // API Gateway's access logs and SageMaker's autoscaling use AWS's service-linked roles,
+      // which the first RegisterScalableTarget (or access log setting) creates with the caller's
+      // rights: only those two, at the path AWS gives them
       Sid: "ServiceLinkedRoles",
       Effect: "Allow",
       Action: "iam:CreateServiceLinkedRole",
-      Resource: "*",
-      Condition: {
-        StringEquals: {
-          "iam:AWSServiceName": [
-            "ops.apigateway.amazonaws.com",
-            "sagemaker.application-autoscaling.amazonaws.com",
-          ],
-        },
-      },
+      Resource: SERVICE_LINKED_ROLES.map(a.serviceLinkedRole),
+      Condition: { StringEquals: { "iam:AWSServiceName": [...SERVICE_LINKED_ROLES] } },
     },
     { Sid: "LogGroups", Effect: "Allow", Action: "logs:*", Resource: a.logGroups },
     {
@@ -166,6 +180,9 @@ export function deployStatements(s: Scope, boundaryArn: string): Statement[] {
       Resource: "*",
     },
     {
+      // API Gateway authorises by HTTP verb on the resource's path, tagging included (TagResource
+      // is POST, UntagResource DELETE, GetTags GET on /tags/<url-encoded ARN>); there is no
+      // apigateway:TagResource action
       Sid: "HttpApis",
       Effect: "Allow",
       Action: [
@@ -174,8 +191,6 @@ export function deployStatements(s: Scope, boundaryArn: string): Statement[] {
         "apigateway:PUT",
         "apigateway:PATCH",
         "apigateway:DELETE",
-        "apigateway:TagResource",
-        "apigateway:UntagResource",
       ],
       Resource: a.apis,
     },
@@ -187,7 +202,6 @@ export function deployStatements(s: Scope, boundaryArn: string): Statement[] {
         "sagemaker:DescribeModel",
         "sagemaker:DeleteModel",
         "sagemaker:CreateEndpointConfig",
-        "sagemaker:DescribeEndpointConfig",
         "sagemaker:DeleteEndpointConfig",
         "sagemaker:CreateEndpoint",
         "sagemaker:UpdateEndpoint",
@@ -200,17 +214,48 @@ export function deployStatements(s: Scope, boundaryArn: string): Statement[] {
       Resource: a.sagemaker,
     },
     {
+      Sid: "DescribeEndpointConfigs",
+      Effect: "Allow",
+      Action: "sagemaker:DescribeEndpointConfig",
+      Resource: a.endpointConfigs,
+    },
+    {
+      // Application Auto Scaling checks that the caller itself may scale the variant
+      Sid: "ScaleEndpoints",
+      Effect: "Allow",
+      Action: "sagemaker:UpdateEndpointWeightsAndCapacities",
+      Resource: a.endpoint,
+    },
+    {
+      // scalable targets have random ids; the service namespace is what can be pinned
       Sid: "Autoscaling",
       Effect: "Allow",
       Action: [
         "application-autoscaling:RegisterScalableTarget",
         "application-autoscaling:DeregisterScalableTarget",
-        "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:PutScalingPolicy",
         "application-autoscaling:DeleteScalingPolicy",
-        "application-autoscaling:DescribeScalingPolicies",
+      ],
+      Resource: a.scalableTargets,
+      Condition: { StringEquals: { "application-autoscaling:service-namespace": "sagemaker" } },
+    },
+    {
+      Sid: "AutoscalingTags",
+      Effect: "Allow",
+      Action: [
         "application-autoscaling:TagResource",
+        "application-autoscaling:UntagResource",
         "application-autoscaling:ListTagsForResource",
+      ],
+      Resource: a.scalableTargets,
+    },
+    {
+      Sid: "ReadAutoscaling",
+      Effect: "Allow",
+      Action: [
+        "application-autoscaling:DescribeScalableTargets",
+        "application-autoscaling:DescribeScalingPolicies",
+        "application-autoscaling:DescribeScalingActivities",
       ],
       Resource: "*",
     },
@@ -225,6 +270,13 @@ export function deployStatements(s: Scope, boundaryArn: string): Statement[] {
         "cloudwatch:ListTagsForResource",
       ],
       Resource: a.alarms,
+    },
+    {
+      // the alarms of the endpoint's target-tracking policy, made and removed with our rights
+      Sid: "ScalingAlarms",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],
+      Resource: a.scalingAlarms,
     },
     {
       Sid: "ReadAlarms",
@@ -247,6 +299,15 @@ export function previewStatements(s: Scope): Statement[] {
   const a = arns(s);
   return [
     {
+      // TrainingImage asks for the registry login in preview too, so the image's inputs are
+      // the same as in `up` and a preview shows no change that is not there. The token only
+      // carries this role's own ECR rights, which are Describe/Get of metadata: no pull, no push.
+      Sid: "RegistryLogin",
+      Effect: "Allow",
+      Action: "ecr:GetAuthorizationToken",
+      Resource: "*",
+    },
+    {
       Sid: "ReadProjectResources",
       Effect: "Allow",
       Action: [
@@ -257,6 +318,8 @@ export function previewStatements(s: Scope): Statement[] {
         "s3:GetReplicationConfiguration",
         "s3:GetObjectAttributes",
         "s3:GetObjectTagging",
+        // a refresh reads the model object (HeadObject); models come from the public Iris data
+        "s3:GetObject",
         "s3:ListBucket",
         "ecr:Describe*",
         "ecr:GetLifecyclePolicy",
@@ -287,6 +350,7 @@ export function previewStatements(s: Scope): Statement[] {
         a.role,
         ...a.logGroups,
         ...a.sagemaker,
+        a.alarms,
         a.dashboard,
         a.topics,
       ],
@@ -299,6 +363,7 @@ export function previewStatements(s: Scope): Statement[] {
         "logs:DescribeLogGroups",
         "cloudwatch:DescribeAlarms",
         "application-autoscaling:Describe*",
+        "application-autoscaling:ListTagsForResource",
         "sns:ListSubscriptionsByTopic",
       ],
       Resource: "*",
