@@ -101,14 +101,16 @@ async function expand(action: string): Promise<ActionInfo[]> {
 const VARIABLE_CHARS: Record<string, RegExp> = {
   Partition: /[a-z-]/,
   Region: /[a-z0-9-]/,
-  Account: /[0-9]/,
 };
 
-type FormatToken = { literal: string } | { chars: RegExp };
+/** A literal character, exactly one character of a class, or a variable (one or more). */
+type FormatToken = { literal: string } | { one: RegExp } | { chars: RegExp };
 
 function tokens(format: string): FormatToken[] {
   return format.split(/(\$\{[A-Za-z0-9]+\})/).flatMap((part): FormatToken[] => {
     const v = /^\$\{([A-Za-z0-9]+)\}$/.exec(part);
+    // an account id is exactly 12 digits
+    if (v?.[1] === "Account") return Array.from({ length: 12 }, () => ({ one: /[0-9]/ }));
     if (v) return [{ chars: VARIABLE_CHARS[v[1] as string] ?? /[\s\S]/ }];
     return part.split("").map((literal) => ({ literal }));
   });
@@ -135,10 +137,11 @@ export function fitsFormat(resource: string, format: string): boolean {
     if (c === "*") {
       if (go(i + 1, j, inVar)) return true;
       if (t === undefined) return false;
-      return "literal" in t ? go(i, j + 1, false) : go(i, j, true);
+      return "chars" in t ? go(i, j, true) : go(i, j + 1, false);
     }
     if (c === undefined || t === undefined) return false;
     if ("literal" in t) return (c === "?" || c === t.literal) && go(i + 1, j + 1, false);
+    if ("one" in t) return (c === "?" || t.one.test(c)) && go(i + 1, j + 1, false);
     return (c === "?" || t.chars.test(c)) && go(i + 1, j, true);
   };
   return go(0, 0, false);
