@@ -17,6 +17,7 @@ export interface Request {
 }
 
 export interface Principal {
+  /** The caller: a role's ARN, or (for a trust policy) the OIDC provider's ARN or a service. */
   readonly arn: string;
   readonly identity: PolicyDocument[];
   readonly boundary?: PolicyDocument;
@@ -60,18 +61,21 @@ function conditionsHold(st: Statement, context: Context): boolean {
   );
 }
 
+/** A resource or trust policy's Principal: an AWS ARN, an OIDC provider, or a service. */
 function principalMatches(st: Statement, arn: string): boolean {
   if (st.Principal === undefined) return true;
   if (st.Principal === "*") return true;
-  const aws = (st.Principal as { AWS?: string | string[] }).AWS;
-  return aws !== undefined && list(aws).some((p) => p === "*" || p === arn);
+  return Object.values(st.Principal as Record<string, string | string[]>)
+    .flatMap(list)
+    .some((p) => p === "*" || p === arn);
 }
 
 export function statementMatches(st: Statement, req: Request, principal = ""): boolean {
   if (st.NotAction || st.NotResource) throw new Error("NotAction/NotResource not implemented");
   return (
     list(st.Action).some((a) => globMatch(a, req.action, true)) &&
-    list(st.Resource).some((r) => globMatch(r, req.resource)) &&
+    // a trust policy names no Resource: it is the role's own
+    (st.Resource === undefined || list(st.Resource).some((r) => globMatch(r, req.resource))) &&
     principalMatches(st, principal) &&
     conditionsHold(st, req.context ?? {})
   );
