@@ -195,7 +195,7 @@ async function checkStatement(found: FoundDocument, st: Statement, n: number): P
         problems.push(`${where}: condition key ${key} does not exist`);
         continue;
       }
-      const service = key.split(":")[0] as string;
+      const service = (key.split(":")[0] as string).toLowerCase();
       if (service === "aws") continue;
       // an Allow conditioned on a key its action never sends grants nothing
       const unsupported = expanded.filter((a) => !a.conditionKeys.has(key.toLowerCase()));

@@ -13,9 +13,11 @@ import { parse } from "yaml";
 import { packageRoot } from "../../components/paths.js";
 import { irisStack } from "../../stacks/program.js";
 import {
+  ACCOUNT,
   FIXTURE_HANDLER,
   FIXTURE_IMAGE_CONTEXT,
   PROJECT,
+  REGION,
   Recorder,
   type Registered,
   settle,
@@ -156,7 +158,28 @@ const POLICY_FIELDS: Record<string, [field: string, kind: FoundDocument["kind"]]
   "aws:kms/key:Key": [["policy", "resource"]],
   "aws:sns/topicPolicy:TopicPolicy": [["policy", "resource"]],
   "aws:lambda/function:Function": [],
+  "aws:lambda/permission:Permission": [],
 };
+
+/**
+ * The statement Lambda adds to the function's resource policy for an aws.lambda.Permission
+ * (AddPermission), as GetPolicy returns it.
+ */
+export function permissionDocument(r: Registered): PolicyDocument {
+  const i = r.inputs;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: i.principal },
+        Action: i.action,
+        Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${i.function}`,
+        ...(i.sourceArn ? { Condition: { ArnLike: { "AWS:SourceArn": i.sourceArn } } } : {}),
+      },
+    ],
+  };
+}
 
 /** Types whose inputs are known to hold no IAM document (anything else with `Statement` fails). */
 export function policyDocuments(
@@ -165,6 +188,13 @@ export function policyDocuments(
 ): FoundDocument[] {
   const found: FoundDocument[] = [];
   for (const r of run.resources) {
+    if (r.type === "aws:lambda/permission:Permission") {
+      found.push({
+        origin: `${run.stack}: ${r.type} ${r.name}`,
+        kind: "resource",
+        document: permissionDocument(r),
+      });
+    }
     for (const [field, kind] of POLICY_FIELDS[r.type] ?? []) {
       const text = r.inputs[field];
       if (typeof text !== "string") continue;

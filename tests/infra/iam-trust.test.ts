@@ -8,6 +8,7 @@ import { evaluate, type Principal } from "../helpers/iam-evaluator.js";
 import type { PolicyDocument } from "../helpers/iam-policy.js";
 import {
   type ProgramRun,
+  permissionDocument,
   runBootstrap,
   runStack,
   stackConfigFile,
@@ -89,5 +90,29 @@ describe("IAM: who may assume each role", function () {
       assert.equal(by("ec2.amazonaws.com"), "not allowed");
       assert.equal(by("arn:aws:iam::123456789012:user/someone"), "not allowed");
     }
+  });
+
+  it("the function answers API Gateway for its own API only", () => {
+    const permission = stack.resources.find(
+      (r) => r.type === "aws:lambda/permission:Permission",
+    ) as Registered;
+    const api = stack.resources.find((r) => r.type === "aws:apigatewayv2/api:Api") as Registered;
+    const fn = stack.resources.find((r) => r.type === "aws:lambda/function:Function") as Registered;
+    const invoke = (caller: string, sourceArn: string) =>
+      evaluate(
+        { arn: caller, identity: [], resourcePolicies: [permissionDocument(permission)] },
+        {
+          action: "lambda:InvokeFunction",
+          resource: fn.state.arn,
+          context: { "aws:SourceArn": sourceArn },
+        },
+      );
+    const own = `${api.state.executionArn}/$default/POST/predict`;
+    assert.equal(invoke("apigateway.amazonaws.com", own), "allowed");
+    assert.equal(
+      invoke("apigateway.amazonaws.com", own.replace(/:[^:/]+\//, ":otherapi/")),
+      "not allowed",
+    );
+    assert.equal(invoke("s3.amazonaws.com", own), "not allowed");
   });
 });
