@@ -154,10 +154,12 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
           .apply(([read, logArn]) => [
             ...read,
             {
+              // both act on the group's streams (`<group ARN>:log-stream:<name>`), never on
+              // the group's own ARN
               Sid: "WriteOwnLogs",
               Effect: "Allow",
               Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-              Resource: [logArn, `${logArn}:*`],
+              Resource: `${logArn}:*`,
             },
           ]),
         permissionsBoundary: args.permissionsBoundary,

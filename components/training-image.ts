@@ -137,6 +137,10 @@ export class TrainingImage extends pulumi.ComponentResource {
       parent,
     );
 
+    // Asked for in preview as well (once the repository is known): the image's inputs are then
+    // the same in preview as in `up`, so a preview shows no change that `up` would not make.
+    // The read-only preview role may call ecr:GetAuthorizationToken for this; the token grants
+    // nothing beyond that role's own ECR rights (metadata reads: no pull, no push).
     const token = aws.ecr.getAuthorizationTokenOutput(
       { registryId: this.repository.registryId },
       parent,

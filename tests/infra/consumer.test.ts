@@ -186,7 +186,7 @@ describe("a consumer program using the package entry", () => {
       const logArn = mocks.one("aws:cloudwatch/logGroup:LogGroup", `${name}-logs`).state.arn;
       const [read, logs] = policyOf(policy).Statement;
       assert.equal(read?.Resource, objectArn);
-      assert.deepEqual(logs?.Resource, [logArn, `${logArn}:*`]);
+      assert.deepEqual(logs?.Resource, `${logArn}:*`);
     }
   });
 

@@ -139,7 +139,7 @@ describe("LambdaInferenceApi", () => {
           Sid: "WriteOwnLogs",
           Effect: "Allow",
           Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-          Resource: [logArn, `${logArn}:*`],
+          Resource: `${logArn}:*`,
         },
       ]);
     });

@@ -1,0 +1,189 @@
+/**
+ * The calls the runtime roles make (the Lambda's and the SageMaker endpoint's), and a sample of
+ * calls each role must be refused: other stacks, other accounts, other services, escalation.
+ */
+
+import { ACCOUNT, REGION, type Registered } from "./harness.js";
+import type { Call } from "./iam-calls.js";
+
+const OTHER_ACCOUNT = "210987654321";
+const logStream = (group: string, stream: string) =>
+  `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${group}:log-stream:${stream}`;
+const s3Object = (uri: string) => `arn:aws:s3:::${uri.replace(/^s3:\/\//, "")}`;
+const repositoryOfImage = (image: string) =>
+  `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${image.replace(/^[^/]+\//, "").split("@")[0]}`;
+
+/** What the Lambda function's role does while serving: read the model, write its logs. */
+export function lambdaRuntimeCalls(fn: Registered): Call[] {
+  const env = fn.inputs.environment.variables as Record<string, string>;
+  const stream = logStream(fn.inputs.loggingConfig.logGroup, "2026/12/01/[$LATEST]0123abcd");
+  return [
+    { action: "s3:GetObject", resource: s3Object(`${env.MODEL_BUCKET}/${env.MODEL_KEY}`) },
+    { action: "logs:CreateLogStream", resource: stream },
+    { action: "logs:PutLogEvents", resource: stream },
+  ];
+}
+
+/** What SageMaker does with the model's role: pull the image, read the model, log, metrics. */
+export function sagemakerRuntimeCalls(model: Registered, endpointName: string): Call[] {
+  const container = model.inputs.primaryContainer as { image: string; modelDataUrl: string };
+  const repository = repositoryOfImage(container.image);
+  const group = `/aws/sagemaker/Endpoints/${endpointName}`;
+  const stream = logStream(group, "AllTraffic/i-0123456789abcdef0");
+  return [
+    { action: "ecr:GetAuthorizationToken", resource: "*" },
+    { action: "ecr:BatchGetImage", resource: repository },
+    { action: "ecr:GetDownloadUrlForLayer", resource: repository },
+    { action: "s3:GetObject", resource: s3Object(container.modelDataUrl) },
+    {
+      action: "logs:CreateLogGroup",
+      resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${group}:*`,
+    },
+    {
+      action: "logs:DescribeLogStreams",
+      resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${group}:*`,
+    },
+    { action: "logs:CreateLogStream", resource: stream },
+    { action: "logs:PutLogEvents", resource: stream },
+    {
+      action: "cloudwatch:PutMetricData",
+      resource: "*",
+      context: { "cloudwatch:namespace": "/aws/sagemaker/Endpoints" },
+    },
+  ];
+}
+
+/** Calls no role of stack `stack` may make, whatever it is for. */
+export function deniedToEveryone(stack: string, other: string): Call[] {
+  const o = `iris-mlops-${other}`;
+  return [
+    { action: "iam:CreateUser", resource: `arn:aws:iam::${ACCOUNT}:user/intruder` },
+    { action: "iam:CreateAccessKey", resource: `arn:aws:iam::${ACCOUNT}:user/intruder` },
+    {
+      action: "iam:AttachRolePolicy",
+      resource: `arn:aws:iam::${ACCOUNT}:role/iris-mlops-${stack}-api-role-0000000`,
+      context: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" },
+    },
+    { action: "s3:GetObject", resource: `arn:aws:s3:::someone-elses-bucket/secret.txt` },
+    { action: "s3:PutObject", resource: `arn:aws:s3:::${o}-models-0000000/models/x/model.tar.gz` },
+    { action: "s3:DeleteBucket", resource: `arn:aws:s3:::${o}-models-0000000` },
+    {
+      action: "lambda:UpdateFunctionCode",
+      resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${o}-api-function-0000000`,
+    },
+    {
+      action: "lambda:InvokeFunction",
+      resource: `arn:aws:lambda:${REGION}:${OTHER_ACCOUNT}:function:iris-mlops-${stack}-api-function-0000000`,
+    },
+    {
+      action: "ecr:PutImage",
+      resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/iris-mlops/${other}/image`,
+    },
+    {
+      action: "sagemaker:DeleteEndpoint",
+      resource: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${o}-sagemaker`,
+    },
+    {
+      action: "sagemaker:UpdateEndpointWeightsAndCapacities",
+      resource: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${o}-sagemaker`,
+    },
+    {
+      action: "cloudwatch:PutMetricAlarm",
+      resource: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:TargetTracking-endpoint/${o}-sagemaker/variant/AllTraffic-AlarmHigh-x`,
+    },
+    {
+      action: "cloudwatch:DeleteAlarms",
+      resource: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${o}-api-errors-alarm-0000000`,
+    },
+    { action: "sns:Publish", resource: `arn:aws:sns:${REGION}:${ACCOUNT}:${o}-alerts-0000000` },
+    {
+      action: "logs:DeleteLogGroup",
+      resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${o}-api-0000000:*`,
+    },
+    { action: "ec2:RunInstances", resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/*` },
+    {
+      action: "kms:Decrypt",
+      resource: `arn:aws:kms:${REGION}:${OTHER_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+    },
+  ];
+}
+
+/** Reading another stack's data: refused to the roles of one stack (the preview role reads all). */
+export const deniedReadsOfOtherStacks = (other: string): Call[] => [
+  {
+    action: "s3:GetObject",
+    resource: `arn:aws:s3:::iris-mlops-${other}-models-0000000/models/x/model.tar.gz`,
+  },
+  {
+    action: "lambda:GetFunction",
+    resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:iris-mlops-${other}-api-function-0000000`,
+  },
+];
+
+/** What the deploy role of `stack` must be refused although it manages the stack's IAM. */
+export function deniedToDeployRole(stack: string, boundaryArn: string): Call[] {
+  const role = `arn:aws:iam::${ACCOUNT}:role/iris-mlops-${stack}-api-role-0000000`;
+  return [
+    { action: "iam:CreateRole", resource: role }, // without the boundary
+    {
+      action: "iam:CreateRole",
+      resource: role,
+      context: { "iam:PermissionsBoundary": `arn:aws:iam::${ACCOUNT}:policy/AnotherBoundary` },
+    },
+    { action: "iam:PutRolePolicy", resource: role },
+    { action: "iam:DeleteRolePermissionsBoundary", resource: role },
+    {
+      action: "iam:CreateRole",
+      resource: `arn:aws:iam::${ACCOUNT}:role/admin`,
+      context: { "iam:PermissionsBoundary": boundaryArn },
+    },
+    {
+      action: "iam:PassRole",
+      resource: role,
+      context: { "iam:PassedToService": "ec2.amazonaws.com" },
+    },
+    {
+      action: "iam:CreateServiceLinkedRole",
+      resource: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`,
+      context: { "iam:AWSServiceName": "ecs.amazonaws.com" },
+    },
+    {
+      action: "application-autoscaling:RegisterScalableTarget",
+      resource: `arn:aws:application-autoscaling:${REGION}:${ACCOUNT}:scalable-target/0a1b`,
+      context: { "application-autoscaling:service-namespace": "ecs" },
+    },
+    { action: "apigateway:TagResource", resource: `arn:aws:apigateway:${REGION}::/tags/x` },
+  ];
+}
+
+/** What the read-only preview role must be refused: every write, and pulling images. */
+export function deniedToPreviewRole(stack: string): Call[] {
+  const p = `iris-mlops-${stack}`;
+  return [
+    {
+      action: "ecr:BatchGetImage",
+      resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/iris-mlops/${stack}/image`,
+    },
+    {
+      action: "ecr:PutImage",
+      resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/iris-mlops/${stack}/image`,
+    },
+    { action: "s3:PutObject", resource: `arn:aws:s3:::${p}-models-0000000/models/x/model.tar.gz` },
+    { action: "s3:DeleteBucket", resource: `arn:aws:s3:::${p}-models-0000000` },
+    {
+      action: "lambda:UpdateFunctionCode",
+      resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${p}-api-function-0000000`,
+    },
+    { action: "iam:PassRole", resource: `arn:aws:iam::${ACCOUNT}:role/${p}-api-role-0000000` },
+    { action: "iam:PutRolePolicy", resource: `arn:aws:iam::${ACCOUNT}:role/${p}-api-role-0000000` },
+    {
+      action: "sagemaker:CreateEndpoint",
+      resource: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${p}-sagemaker`,
+    },
+    { action: "apigateway:POST", resource: `arn:aws:apigateway:${REGION}::/apis` },
+    {
+      action: "cloudwatch:PutMetricAlarm",
+      resource: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${p}-api-errors-alarm-0000000`,
+    },
+  ];
+}
