@@ -2,8 +2,8 @@
  * The IAM statements of GitHubDeployRoles (components/github-deploy-roles.ts), as plain data
  * from a scope: what `pulumi up` of one stack needs, what `pulumi preview` reads, and the
  * permissions boundary of the roles a deploy creates. Each names the narrowest resources AWS
- * lets it: `<project>-<stack>-*` names (Pulumi.yaml's autonaming pattern), image repositories
- * `<project>/<stack>/*`; tests/infra/iam-*.test.ts check them against AWS's catalogue and
+ * lets it: `<project>-<stack>-*` names (Pulumi.yaml's autonaming pattern, the image repository
+ * included); tests/infra/iam-*.test.ts check them against AWS's catalogue and
  * against the calls each role makes.
  */
 /** The AWS services whose service-linked roles a deploy may create. */
@@ -31,18 +31,17 @@ export type Statement = {
 
 /**
  * ARN patterns of a scope's resources. Names start with `<project>-<stack>-` (autonaming pattern,
- * bucket prefixes, log groups, the endpoint); image repositories are `<project>/<stack>/<name>`.
+ * bucket prefixes, log groups, the endpoint, the image repository).
  */
 function arns(scope: Scope) {
   const s = {
     ...scope,
     prefix: scope.stack ? `${scope.project}-${scope.stack}` : scope.project,
-    repositories: scope.stack ? `${scope.project}/${scope.stack}/*` : `${scope.project}/*`,
   };
   return {
     bucket: `arn:${s.partition}:s3:::${s.prefix}-*`,
     objects: `arn:${s.partition}:s3:::${s.prefix}-*/*`,
-    repository: `arn:${s.partition}:ecr:${s.region}:${s.account}:repository/${s.repositories}`,
+    repository: `arn:${s.partition}:ecr:${s.region}:${s.account}:repository/${s.prefix}-*`,
     function: `arn:${s.partition}:lambda:${s.region}:${s.account}:function:${s.prefix}-*`,
     role: `arn:${s.partition}:iam::${s.account}:role/${s.prefix}-*`,
     logGroups: ["lambda", "apigateway", "sagemaker/Endpoints"].flatMap((kind) => [
@@ -262,8 +261,26 @@ export function deployStatements(s: Scope, boundaryArn: string): Statement[] {
       Resource: a.dashboard,
     },
     { Sid: "AlertTopics", Effect: "Allow", Action: "sns:*", Resource: a.topics },
+    {
+      // the endpoint is an aws-native resource: its provider calls Cloud Control, which has no
+      // resource types to scope to and then calls SageMaker with this role's own rights (the
+      // SageMaker statement above is what limits it to this stack's endpoint)
+      Sid: "CloudControl",
+      Effect: "Allow",
+      Action: CLOUD_CONTROL,
+      Resource: "*",
+    },
   ];
 }
+
+/** Cloud Control's calls, as the aws-native provider makes them for the endpoint. */
+const CLOUD_CONTROL = [
+  "cloudformation:CreateResource",
+  "cloudformation:GetResource",
+  "cloudformation:UpdateResource",
+  "cloudformation:DeleteResource",
+  "cloudformation:GetResourceRequestStatus",
+];
 
 /** What `pulumi preview` needs: reading the project's resources, changing nothing. */
 export function previewStatements(s: Scope): Statement[] {
@@ -336,6 +353,9 @@ export function previewStatements(s: Scope): Statement[] {
         "application-autoscaling:Describe*",
         "application-autoscaling:ListTagsForResource",
         "sns:ListSubscriptionsByTopic",
+        // a refresh reads the aws-native endpoint through Cloud Control, which then describes
+        // it with this role's own (read-only) SageMaker rights
+        "cloudformation:GetResource",
       ],
       Resource: "*",
     },

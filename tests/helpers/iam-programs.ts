@@ -37,6 +37,7 @@ const AUTONAMED = new Set([
   "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
   "aws:apigatewayv2/api:Api",
   "aws:appautoscaling/policy:Policy",
+  "aws:ecr/repository:Repository",
 ]);
 
 const hex7 = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 7);

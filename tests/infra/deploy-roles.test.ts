@@ -120,6 +120,7 @@ describe("GitHubDeployRoles", () => {
       "Autoscaling",
       "ReadAlarms",
       "HttpApis",
+      "CloudControl",
     ]);
     for (const [stack, other] of [
       ["dev", "prod"],
@@ -281,13 +282,13 @@ describe("the dev deploy role covers what the dev stack creates", () => {
         case "aws:cloudwatch/logGroup:LogGroup":
           return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${i.name ?? `${i.namePrefix}1a2b`}`;
         case "aws:ecr/repository:Repository":
-          return `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${i.name}`;
+          return `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${auto(r)}`;
         case "aws:sagemaker/model:Model":
           return `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model/${auto(r)}`;
         case "aws:sagemaker/endpointConfiguration:EndpointConfiguration":
           return `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${auto(r)}`;
-        case "aws:sagemaker/endpoint:Endpoint":
-          return `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${i.name}`;
+        case "aws-native:sagemaker:Endpoint":
+          return `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${i.endpointName}`;
         case "aws:cloudwatch/metricAlarm:MetricAlarm":
           return `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${auto(r)}`;
         case "aws:cloudwatch/dashboard:Dashboard":

@@ -323,9 +323,12 @@ export const PROVIDER_CALLS: Record<string, Lifecycle> = {
     read: ["sagemaker:DescribeEndpointConfig", "sagemaker:ListTags"],
     delete: ["sagemaker:DeleteEndpointConfig"],
   },
-  "aws:sagemaker/endpoint:Endpoint": {
-    arn: (r) => r.state.arn,
+  // Cloud Control, then SageMaker with the caller's rights (forward access sessions)
+  "aws-native:sagemaker:Endpoint": {
+    arn: (r) => r.state.endpointArn,
     create: [
+      ["cloudformation:CreateResource", () => "*"],
+      ["cloudformation:GetResourceRequestStatus", () => "*"],
       "sagemaker:CreateEndpoint",
       [
         "sagemaker:CreateEndpoint",
@@ -333,9 +336,16 @@ export const PROVIDER_CALLS: Record<string, Lifecycle> = {
           arn("sagemaker", `endpoint-config/${String(r.inputs.endpointConfigName).toLowerCase()}`),
       ],
       "sagemaker:AddTags",
+      "sagemaker:DescribeEndpoint",
     ],
-    read: ["sagemaker:DescribeEndpoint", "sagemaker:ListTags"],
+    read: [
+      ["cloudformation:GetResource", () => "*"],
+      "sagemaker:DescribeEndpoint",
+      "sagemaker:ListTags",
+    ],
     update: [
+      ["cloudformation:UpdateResource", () => "*"],
+      ["cloudformation:GetResourceRequestStatus", () => "*"],
       "sagemaker:UpdateEndpoint",
       [
         "sagemaker:UpdateEndpoint",
@@ -343,8 +353,14 @@ export const PROVIDER_CALLS: Record<string, Lifecycle> = {
           arn("sagemaker", `endpoint-config/${String(r.inputs.endpointConfigName).toLowerCase()}`),
       ],
     ],
-    delete: ["sagemaker:DeleteEndpoint"],
+    delete: [
+      ["cloudformation:DeleteResource", () => "*"],
+      ["cloudformation:GetResourceRequestStatus", () => "*"],
+      "sagemaker:DeleteEndpoint",
+    ],
   },
+  // the instance-type guard runs in the program and calls no AWS API
+  "pulumi-nodejs:dynamic:InstanceTypeGuard": { arn: () => "*", create: [], read: [], delete: [] },
   "aws:appautoscaling/target:Target": {
     arn: () => SCALABLE_TARGET,
     create: [

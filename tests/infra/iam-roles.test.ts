@@ -181,12 +181,12 @@ describe("IAM: each role against the calls it makes", function () {
         calls: lambdaRuntimeCalls(fn),
       });
     }
-    const endpoint = d.run.resources.find((r) => r.type === "aws:sagemaker/endpoint:Endpoint");
+    const endpoint = d.run.resources.find((r) => r.type === "aws-native:sagemaker:Endpoint");
     for (const model of d.run.resources.filter((r) => r.type === "aws:sagemaker/model:Model")) {
       roles.push({
         label: "SageMaker",
         principal: roleFor(model.inputs.executionRoleArn),
-        calls: sagemakerRuntimeCalls(model, endpoint?.inputs.name),
+        calls: sagemakerRuntimeCalls(model, endpoint?.inputs.endpointName),
       });
     }
     return roles;
