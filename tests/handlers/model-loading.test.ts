@@ -10,8 +10,8 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { packTarGz } from "../../core/archive.js";
 import { sha256 } from "../../core/artifact.js";
-import { loadPredictor } from "../../core/predictor.js";
 import { type ApiHandler, createApiHandler } from "../../handlers/api.js";
+import { predictorFromBytes } from "../../serving/model-load.js";
 import { fetchModelBytes, s3ClientFromEnv } from "../../serving/model-source.js";
 import {
   type Captured,
@@ -78,8 +78,10 @@ describe("the Lambda's model from S3", () => {
         const created = createApiHandler({
           loadModel: async () => {
             loads++;
-            return loadPredictor(
-              await fetchModelBytes(client, { bucket: BUCKET, key, sha256: expectedSha }),
+            const tarball = await fetchModelBytes(client, { bucket: BUCKET, key });
+            return predictorFromBytes(
+              { name: `s3://${BUCKET}/${key}`, remote: true, tarball },
+              { sha256: expectedSha },
             );
           },
           logger: new Logger({ serviceName: "iris-mlops" }),
@@ -157,7 +159,11 @@ describe("the Lambda's model from S3", () => {
       const [handler] = await captureOutput(async () => {
         const created = createApiHandler({
           loadModel: async () =>
-            loadPredictor(await fetchModelBytes(client, { bucket: "no-such-bucket", key: "m" })),
+            predictorFromBytes({
+              name: "s3://no-such-bucket/m",
+              remote: true,
+              tarball: await fetchModelBytes(client, { bucket: "no-such-bucket", key: "m" }),
+            }),
           logger: new Logger({ serviceName: "iris-mlops" }),
           metrics: new Metrics({ namespace: "IrisMlopsTest", serviceName: "iris-mlops" }),
         });

@@ -30,9 +30,13 @@ describe("iris-mlops serve (cli/main.ts as a process)", () => {
   });
 
   /** What every running server must answer. */
-  async function expectServing(base: string) {
+  async function expectServing(base: string, verifiedBy = "unverified (local file)") {
     const health = await fetch(`${base}/health`);
-    assert.deepEqual(await health.json(), { status: "ok", model_version: model.modelVersion });
+    assert.deepEqual(await health.json(), {
+      status: "ok",
+      model_version: model.modelVersion,
+      verified_by: verifiedBy,
+    });
     const predict = await fetch(`${base}/predict`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -87,24 +91,37 @@ describe("iris-mlops serve (cli/main.ts as a process)", () => {
 
     it("fetches s3://bucket/key once, serves it, and stops on SIGTERM", async () => {
       const port = await freePort();
-      const cli = serve(["--model", "s3://models/iris/model.tar.gz", "--port", String(port)], {
-        ...s3.env(),
-        AWS_ENDPOINT_URL: undefined,
-        AWS_PROFILE: undefined,
-      });
+      const cli = serve(
+        [
+          "--model",
+          "s3://models/iris/model.tar.gz",
+          "--sha256",
+          model.sha256,
+          "--port",
+          String(port),
+        ],
+        { ...s3.env(), AWS_ENDPOINT_URL: undefined, AWS_PROFILE: undefined },
+      );
       const base = `http://127.0.0.1:${port}`;
       await waitForOk(`${base}/ping`, cli);
-      await expectServing(base);
+      await expectServing(base, "pinned sha256");
+      assert.match(
+        cli.stderr,
+        new RegExp(`model ${model.modelVersion} from s3://models/iris/model.tar.gz: pinned sha256`),
+      );
       assert.equal(s3.gets("models", "iris/model.tar.gz"), 1);
       await expectCleanStop(cli);
     });
 
     it("exits non-zero, saying why, when the S3 object is missing", async () => {
-      const cli = serve(["--model", "s3://models/missing/model.tar.gz", "--port", "0"], {
-        ...s3.env(),
-        AWS_ENDPOINT_URL: undefined,
-        AWS_PROFILE: undefined,
-      });
+      const cli = serve(
+        ["--model", "s3://models/missing/model.tar.gz", "--allow-unverified", "--port", "0"],
+        {
+          ...s3.env(),
+          AWS_ENDPOINT_URL: undefined,
+          AWS_PROFILE: undefined,
+        },
+      );
       const exit = await cli.exit();
       assert.notEqual(exit.code, 0, cli.output);
       assert.match(cli.stderr, /iris-mlops: .*(NoSuchKey|does not exist)/i);
