@@ -98,18 +98,18 @@ export async function withRetries<T>(
     const left = budget.totalMs - elapsed();
     const controller = new AbortController();
     const timeout = (ms: number, what: string) =>
-      setTimeout(() => controller.abort(new ModelFetchError(`${what} within ${ms} ms`, true)), ms);
-    const attemptMs = Math.min(budget.attemptMs, left);
+      setTimeout(() => controller.abort(new ModelFetchError(what, true)), ms);
+    const attemptMs = Math.max(0, Math.round(Math.min(budget.attemptMs, left)));
     const whole = timeout(
       attemptMs,
       attemptMs < budget.attemptMs
-        ? "no complete answer before the load's deadline,"
-        : "no complete answer",
+        ? `no complete answer before the load's ${budget.totalMs} ms deadline`
+        : `no complete answer within ${attemptMs} ms`,
     );
-    let firstByte: NodeJS.Timeout | undefined = timeout(
-      Math.min(budget.firstByteMs, attemptMs),
-      "no answer",
-    );
+    let firstByte: NodeJS.Timeout | undefined =
+      budget.firstByteMs < attemptMs
+        ? timeout(budget.firstByteMs, `no answer within ${budget.firstByteMs} ms`)
+        : undefined;
     const answered = () => {
       clearTimeout(firstByte);
       firstByte = undefined;
