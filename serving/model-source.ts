@@ -34,6 +34,7 @@ export function s3ClientFromEnv(env: NodeJS.ProcessEnv = process.env): S3Client 
     requestHandler: {
       connectionTimeout: S3_BUDGET.firstByteMs,
       requestTimeout: S3_BUDGET.attemptMs,
+      throwOnRequestTimeout: true,
     },
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
   });
