@@ -2,16 +2,21 @@
 import { access } from "node:fs/promises";
 /** The `iris-mlops` command: train a model, predict from files, serve the model over HTTP. */
 import { Command, Option } from "commander";
-import { loadPredictor } from "../core/predictor.js";
 import { buildApp } from "../server/app.js";
 import { listenUntilSignal } from "../server/listen.js";
 import { createLogger } from "../server/log.js";
-import { loadPredictorFrom } from "../serving/model-source.js";
 import { loadIris } from "../training/data.js";
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from "../training/options.js";
 import { formatReport } from "../training/report.js";
 import { train } from "../training/train.js";
 import { writeArtifact } from "../training/write.js";
+import {
+  addModelOptions,
+  keygen,
+  loadModelForCli,
+  type ModelFlags,
+  readSigningKey,
+} from "./model-options.js";
 import { decimal, integer } from "./options.js";
 import { type InputFormat, openInput, predictStream } from "./predict.js";
 
@@ -21,10 +26,12 @@ export const DEFAULT_ARTIFACT_DIR = "artifacts";
 async function trainCommand({
   out,
   json,
+  signKey,
   ...options
-}: TrainOptions & { out: string; json?: boolean }) {
+}: TrainOptions & { out: string; json?: boolean; signKey?: string }) {
+  const key = signKey === undefined ? undefined : await readSigningKey(signKey);
   const result = train(loadIris(), options);
-  const written = await writeArtifact(out, result.files);
+  const written = await writeArtifact(out, result.files, key);
   process.stdout.write(
     json
       ? `${JSON.stringify(result.manifest, null, 2)}\n`
@@ -36,8 +43,12 @@ async function trainCommand({
  * The model to serve: the one asked for, or the local artifacts/ folder, trained there first
  * when it holds no model yet (so `npm start` works on a fresh clone).
  */
-async function servedModel(model: string | undefined, log: (line: string) => void) {
-  if (model !== undefined) return loadPredictorFrom(model);
+async function servedModel(
+  model: string | undefined,
+  flags: ModelFlags,
+  log: (line: string) => void,
+) {
+  if (model !== undefined) return loadModelForCli(model, flags);
   const exists = await access(`${DEFAULT_ARTIFACT_DIR}/model.tar.gz`).then(
     () => true,
     () => false,
@@ -48,7 +59,7 @@ async function servedModel(model: string | undefined, log: (line: string) => voi
     await writeArtifact(DEFAULT_ARTIFACT_DIR, result.files);
     log(formatReport(result));
   }
-  return loadPredictor(DEFAULT_ARTIFACT_DIR);
+  return loadModelForCli(DEFAULT_ARTIFACT_DIR, flags);
 }
 
 export function buildProgram(): Command {
@@ -90,11 +101,25 @@ export function buildProgram(): Command {
     )
     .option("--folds <k>", "cross-validation folds", integer, d.folds)
     .option("--json", "print the manifest as JSON instead of the table")
+    .option(
+      "--sign-key <file>",
+      "sign the model with this Ed25519 private key (PEM; see iris-mlops keygen)",
+    )
     .action(async (flags) => {
       await trainCommand(flags);
     });
 
   program
+    .command("keygen")
+    .description(
+      "Write an Ed25519 key pair for signing models (train --sign-key) and trusting them (--public-key).",
+    )
+    .option("--out <dir>", "where to write the two PEM files", ".")
+    .action(async (flags: { out: string }) => {
+      process.stdout.write(await keygen(flags.out));
+    });
+
+  const predict = program
     .command("predict")
     .description(
       "Predict the species of every row of a CSV (header optional) or JSON-lines input; one JSON line out per row, in order. " +
@@ -102,7 +127,7 @@ export function buildProgram(): Command {
     )
     .option(
       "--model <path>",
-      "a model.tar.gz, or a folder holding one or its unpacked files",
+      "a model.tar.gz, a folder holding one or its unpacked files, or s3://bucket/key",
       DEFAULT_ARTIFACT_DIR,
     )
     .option("--input <file>", "the rows to predict, - for standard input", "-")
@@ -110,9 +135,10 @@ export function buildProgram(): Command {
       new Option("--format <format>", "input format")
         .choices(["auto", "csv", "jsonl"])
         .default("auto"),
-    )
-    .action(async (flags: { model: string; input: string; format: InputFormat }) => {
-      const predictor = await loadPredictor(flags.model);
+    );
+  addModelOptions(predict).action(
+    async (flags: ModelFlags & { model: string; input: string; format: InputFormat }) => {
+      const predictor = await loadModelForCli(flags.model, flags);
       const tty = process.stderr.isTTY;
       const result = await predictStream(predictor, openInput(flags.input), process.stdout, {
         format: flags.format,
@@ -128,9 +154,10 @@ export function buildProgram(): Command {
           `\r${result.rows.toLocaleString("en")} rows, ${result.errors} with errors\n`,
         );
       if (result.errors > 0) process.exitCode = 1;
-    });
+    },
+  );
 
-  program
+  const serve = program
     .command("serve")
     .description(
       "Serve the model over HTTP: POST /predict and GET /health (as the Lambda API), " +
@@ -141,10 +168,11 @@ export function buildProgram(): Command {
       `a model.tar.gz, a folder, or s3://bucket/key (default: ${DEFAULT_ARTIFACT_DIR}/, trained first if empty)`,
     )
     .option("--port <n>", "port to listen on (default: $PORT or 8080)", integer)
-    .option("--host <address>", "address to listen on; 0.0.0.0 for every interface", "127.0.0.1")
-    .action(async (flags: { model?: string; port?: number; host: string }) => {
+    .option("--host <address>", "address to listen on; 0.0.0.0 for every interface", "127.0.0.1");
+  addModelOptions(serve).action(
+    async (flags: ModelFlags & { model?: string; port?: number; host: string }) => {
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const predictor = await servedModel(flags.model, log);
+      const predictor = await servedModel(flags.model, flags, log);
       const port = flags.port ?? integer(process.env.PORT ?? "8080");
       const app = buildApp({ predictor, logger: createLogger(process.env.LOG_LEVEL ?? "info") });
       const address = await listenUntilSignal(app, flags.host, port);
@@ -152,7 +180,8 @@ export function buildProgram(): Command {
       log(
         `try: curl -s ${address}/predict -d '{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}'`,
       );
-    });
+    },
+  );
 
   return program;
 }

@@ -2,13 +2,38 @@
  * Reproducible tar.gz: entries sorted by name, times at the epoch, owner 0:0 with no names,
  * mode 0644, and gzip's own header with no time or name, so the same files always give the same
  * bytes (and the same sha256, the same S3 key, nothing to redeploy).
+ *
+ * Unpacking is bounded: a model is about 8 KB packed and 100 KB unpacked, so the caps below leave
+ * two orders of magnitude of room and still stop a gzip bomb after a few megabytes of work.
  */
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { buffer } from "node:stream/consumers";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { pipeline } from "node:stream/promises";
+import { createGunzip, gzipSync } from "node:zlib";
 import * as tar from "tar-stream";
 
 export type Files = Map<string, Uint8Array>;
+
+const MiB = 1024 * 1024;
+
+/** The size caps of a model (docs/api.md, "Limits"). */
+export const MODEL_CAPS = {
+  /** Bytes of the model.tar.gz itself (downloaded or read). */
+  compressedBytes: 16 * MiB,
+  /** Bytes of the tar stream once gunzipped: every entry's body and header. */
+  unpackedBytes: 64 * MiB,
+  /** Bytes of any one file in the archive. */
+  entryBytes: 32 * MiB,
+  /** Entries in the archive. */
+  entries: 16,
+} as const;
+
+/** A cap exceeded: the message names the cap, so whoever reads it knows what was refused. */
+export class ModelTooLargeError extends Error {
+  override readonly name = "ModelTooLargeError";
+}
+
+export const mib = (bytes: number): string => `${bytes / MiB} MiB`;
 
 const EPOCH = new Date(0);
 
@@ -36,23 +61,51 @@ export async function packTarGz(files: Files): Promise<Buffer> {
   return gzipSync(await done, { level: 9 });
 }
 
+/** Counts the bytes that pass and fails the stream the moment they exceed `cap`. */
+function byteCap(cap: number, message: () => string): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > cap) done(new ModelTooLargeError(message()));
+      else done(null, chunk);
+    },
+  });
+}
+
 /**
  * Regular files at the archive's root (a leading `./` is allowed: `tar -C dir -czf x .` writes
  * it). Anything else, a folder's content included, is refused: SageMaker unpacks the archive as
- * it is, so files in a sub-folder would not be where the server looks.
+ * it is, so files in a sub-folder would not be where the server looks. Gunzipped and untarred as
+ * one stream, counting as it goes, so nothing past a cap is ever inflated.
  */
 export async function unpackTarGz(bytes: Uint8Array): Promise<Files> {
-  let tarBytes: Buffer;
-  try {
-    tarBytes = gunzipSync(bytes);
-  } catch (error) {
-    throw new Error(`not a readable gzip file (${(error as Error).message})`);
+  if (bytes.length > MODEL_CAPS.compressedBytes) {
+    throw new ModelTooLargeError(
+      `the model is ${bytes.length} bytes, over the ${mib(MODEL_CAPS.compressedBytes)} cap on a model.tar.gz`,
+    );
   }
   const files: Files = new Map();
   const extract = tar.extract();
+  let entries = 0;
+  const errors: Error[] = [];
+  const fail = (error: Error) => {
+    errors.push(error);
+    extract.destroy();
+  };
   const reading = (async () => {
     for await (const entry of extract) {
       const name = entry.header.name.replace(/^\.\//, "");
+      if (++entries > MODEL_CAPS.entries) {
+        throw new ModelTooLargeError(
+          `the archive has more than ${MODEL_CAPS.entries} entries, the cap on a model`,
+        );
+      }
+      if ((entry.header.size ?? 0) > MODEL_CAPS.entryBytes) {
+        throw new ModelTooLargeError(
+          `archive entry ${JSON.stringify(entry.header.name)} is ${entry.header.size} bytes, over the ${mib(MODEL_CAPS.entryBytes)} cap on one file of a model`,
+        );
+      }
       const body = await buffer(entry);
       if (entry.header.type === "directory" && (name === "" || name === ".")) continue;
       if (entry.header.type !== "file" || name.includes("/") || name === "") {
@@ -62,13 +115,25 @@ export async function unpackTarGz(bytes: Uint8Array): Promise<Files> {
       }
       files.set(name, body);
     }
-  })();
-  Readable.from([tarBytes]).pipe(extract);
-  try {
-    await reading;
-  } catch (error) {
-    extract.destroy();
-    throw new Error(`not a readable tar archive (${(error as Error).message})`);
-  }
+  })().catch(fail);
+  const unpacking = pipeline(
+    Readable.from([bytes]),
+    createGunzip(),
+    byteCap(
+      MODEL_CAPS.unpackedBytes,
+      () => `the model unpacks to more than ${mib(MODEL_CAPS.unpackedBytes)}, the cap on a model`,
+    ),
+    extract,
+  ).catch(fail);
+  await Promise.all([reading, unpacking]);
+  // the first cause wins over the "premature close" it leaves in the other half of the pipe
+  const tooLarge = errors.find((e) => e instanceof ModelTooLargeError);
+  if (tooLarge) throw tooLarge;
+  const gzip = errors.find((e) => String((e as NodeJS.ErrnoException).code).startsWith("Z_"));
+  if (gzip) throw new Error(`not a readable gzip file (${gzip.message})`);
+  const other =
+    errors.find((e) => (e as NodeJS.ErrnoException).code !== "ERR_STREAM_PREMATURE_CLOSE") ??
+    errors[0];
+  if (other) throw new Error(`not a readable tar archive (${other.message})`);
   return files;
 }

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod/mini";
-import { type Files, unpackTarGz } from "./archive.js";
+import { type Files, MODEL_CAPS, ModelTooLargeError, mib, unpackTarGz } from "./archive.js";
 import { FEATURES } from "./features.js";
 import { type CompiledForest, checkCompiledForest } from "./forest.js";
 import type { NoveltyModel } from "./novelty.js";
@@ -18,6 +18,8 @@ export const MANIFEST = "manifest.json";
 export const MODEL_JSON = "model.json";
 export const COMPILED_JSON = "compiled.json";
 export const TARBALL = "model.tar.gz";
+/** The Ed25519 signature of the manifest (core/signature.ts): not listed in it, as it signs it. */
+export const SIGNATURE = "signature.json";
 
 export const sha256 = (bytes: Uint8Array | string): string =>
   createHash("sha256").update(bytes).digest("hex");
@@ -185,15 +187,40 @@ export function verifyArtifact(files: Files): Artifact {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
-/** Read the artifact's files from a folder (only the manifest and what it lists), a .tar.gz file or its bytes. */
-export async function readArtifactFiles(source: string | Uint8Array): Promise<Files> {
+/** A local file, refused before it is read when it is over `cap` (a model is never that big). */
+async function readCapped(path: string, cap: number, what: string): Promise<Buffer> {
+  const info = await stat(path);
+  if (info.size > cap) {
+    throw new ArtifactError(`${path} is ${info.size} bytes, over the ${mib(cap)} cap on ${what}`);
+  }
+  return readFile(path);
+}
+
+const statModel = (path: string) =>
+  stat(path).catch((error: Error) => {
+    throw new ArtifactError(`cannot read the model at ${path} (${error.message})`);
+  });
+
+/** A model.tar.gz file's bytes, refused unread when over the cap. */
+export async function readModelTarball(path: string): Promise<Buffer> {
+  await statModel(path);
+  return readCapped(path, MODEL_CAPS.compressedBytes, "a model.tar.gz");
+}
+
+/**
+ * Read the artifact's files from a folder (only the manifest, what it lists and its signature),
+ * a .tar.gz file or its bytes (`name` says where they came from, for messages).
+ */
+export async function readArtifactFiles(
+  source: string | Uint8Array,
+  name?: string,
+): Promise<Files> {
   let bytes: Uint8Array;
   // name the file when there is one: "the model is not a .tar.gz" alone does not say which
-  const where = typeof source === "string" ? `${source}: ` : "";
+  const from = typeof source === "string" ? source : name;
+  const where = from === undefined ? "" : `${from}: `;
   if (typeof source === "string") {
-    const info = await stat(source).catch((error: Error) => {
-      throw new ArtifactError(`cannot read the model at ${source} (${error.message})`);
-    });
+    const info = await statModel(source);
     if (info.isDirectory()) {
       const names = new Set(await readdir(source));
       // a training output folder holds the tarball (and a copy of its manifest); SageMaker's
@@ -202,18 +229,41 @@ export async function readArtifactFiles(source: string | Uint8Array): Promise<Fi
       if (!names.has(MANIFEST))
         throw new ArtifactError(`${source} holds no ${TARBALL} and no ${MANIFEST}`);
       const files: Files = new Map();
-      const manifest = await readFile(join(source, MANIFEST));
+      const manifest = await readCapped(
+        join(source, MANIFEST),
+        MODEL_CAPS.entryBytes,
+        "one file of a model",
+      );
       files.set(MANIFEST, manifest);
       const listed =
         (parseJson(MANIFEST, manifest) as { files?: Record<string, unknown> }).files ?? {};
-      for (const name of Object.keys(listed)) {
+      const wanted = Object.keys(listed);
+      if (names.has(SIGNATURE)) wanted.push(SIGNATURE);
+      if (wanted.length >= MODEL_CAPS.entries) {
+        throw new ArtifactError(
+          `${MANIFEST} lists more than ${MODEL_CAPS.entries} files, the cap on a model`,
+        );
+      }
+      let total = manifest.length;
+      for (const name of wanted) {
         if (name.includes("/") || !names.has(name))
           throw new ArtifactError(`${name} is missing (listed in ${MANIFEST})`);
-        files.set(name, await readFile(join(source, name)));
+        const body = await readCapped(
+          join(source, name),
+          MODEL_CAPS.entryBytes,
+          "one file of a model",
+        );
+        total += body.length;
+        if (total > MODEL_CAPS.unpackedBytes) {
+          throw new ArtifactError(
+            `${source} holds more than ${mib(MODEL_CAPS.unpackedBytes)} of model files, the cap on a model`,
+          );
+        }
+        files.set(name, body);
       }
       return files;
     }
-    bytes = await readFile(source);
+    bytes = await readModelTarball(source);
   } else {
     bytes = source;
   }
@@ -223,6 +273,7 @@ export async function readArtifactFiles(source: string | Uint8Array): Promise<Fi
   try {
     return await unpackTarGz(bytes);
   } catch (error) {
+    if (error instanceof ModelTooLargeError) throw new ArtifactError(`${where}${error.message}`);
     throw new ArtifactError(
       `${where}the model archive is truncated or corrupt: ${(error as Error).message}`,
     );

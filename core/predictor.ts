@@ -18,6 +18,8 @@ export interface Prediction {
 export interface Predictor {
   readonly modelVersion: string;
   readonly manifest: Manifest;
+  /** What vouched for the model when it was loaded (serving/model-trust.ts), e.g. "pinned sha256". */
+  readonly verification?: string;
   /** Class names in label order. */
   readonly classes: readonly string[];
   predict(row: ArrayLike<number>): Prediction;
@@ -26,7 +28,10 @@ export interface Predictor {
   classify(row: ArrayLike<number>): number;
 }
 
-export function createPredictor({ manifest, compiled }: Artifact): Predictor {
+export function createPredictor(
+  { manifest, compiled }: Artifact,
+  verification?: string,
+): Predictor {
   const vote = createForestVoter(compiled.forest);
   const classes = manifest.classes;
   const trees = compiled.forest.roots.length;
@@ -48,6 +53,7 @@ export function createPredictor({ manifest, compiled }: Artifact): Predictor {
   return {
     modelVersion: manifest.model_version,
     manifest,
+    ...(verification === undefined ? {} : { verification }),
     classes,
     predict,
     predictBatch: (rows) => rows.map(predict),

@@ -73,7 +73,14 @@ export function createApiHandler({
     }
     const predictor = await model();
     if (request.path === "/health")
-      return { status: 200, body: { status: "ok", model_version: predictor.modelVersion } };
+      return {
+        status: 200,
+        body: {
+          status: "ok",
+          model_version: predictor.modelVersion,
+          verified_by: predictor.verification,
+        },
+      };
     const result = predictFromBody(predictor, request.body);
     const predictions = "predictions" in result ? result.predictions : [result];
     for (const species of predictor.classes) {

@@ -2,7 +2,11 @@
  * The deployed Lambda function: `handler` answers API Gateway (HTTP API payload 2.0 or REST API
  * 1.0). The model is fetched from S3 once per execution environment:
  *   MODEL_BUCKET, MODEL_KEY   where model.tar.gz is
- *   MODEL_SHA256              when set, the object's bytes must have this sha256
+ *   MODEL_SHA256              pin: the object's bytes must have this sha256
+ *   MODEL_PUBLIC_KEY          or: the model must carry a signature by this Ed25519 key (PEM)
+ *   MODEL_ALLOW_UNVERIFIED    true loads a model with neither; refused otherwise
+ * (serving/model-env.ts). The download keeps to the S3 budget (serving/model-retry.ts), one log
+ * line per attempt, so a hanging S3 gives a 503 within the function's timeout.
  *   CORS_ALLOW_ORIGINS        comma-separated origins (or *) allowed from browsers; default none
  *   AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL   an S3-compatible server instead of AWS (path-style)
  * Logs are JSON (Powertools Logger, level from POWERTOOLS_LOG_LEVEL); metrics are CloudWatch
@@ -12,8 +16,10 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { ArtifactError } from "../core/artifact.js";
-import { loadPredictor } from "../core/predictor.js";
+import { locationFromEnv, trustFromEnv } from "../serving/model-env.js";
+import { predictorFromBytes } from "../serving/model-load.js";
+import { s3Uri } from "../serving/model-location.js";
+import { refuseUnvouched } from "../serving/model-trust.js";
 import { fetchModelWithEnvCredentials } from "../serving/s3-env-fetch.js";
 import { createApiHandler } from "./api.js";
 import { parseOrigins } from "./cors.js";
@@ -30,9 +36,25 @@ const metrics = new Metrics({
 });
 
 async function loadModel() {
-  const { MODEL_BUCKET: bucket, MODEL_KEY: key, MODEL_SHA256: sha256 } = process.env;
-  if (!bucket || !key) throw new ArtifactError("MODEL_BUCKET and MODEL_KEY must be set");
-  return loadPredictor(await fetchModelWithEnvCredentials({ bucket, key, sha256 }));
+  // read per load, not at import: a bad setting is a logged 503, never a crashed init
+  const location = locationFromEnv(process.env);
+  const trust = trustFromEnv(process.env);
+  refuseUnvouched(s3Uri(location), true, trust);
+  const tarball = await fetchModelWithEnvCredentials(location, process.env, {
+    log: ({ outcome, ...line }) =>
+      outcome === "ok"
+        ? logger.info("s3 attempt", { outcome, ...line })
+        : logger.warn("s3 attempt", { outcome, ...line }),
+  });
+  const predictor = await predictorFromBytes(
+    { name: s3Uri(location), remote: true, tarball },
+    trust,
+  );
+  logger.info("model verified", {
+    model_version: predictor.modelVersion,
+    verified_by: predictor.verification,
+  });
+  return predictor;
 }
 
 export const handler = createApiHandler({

@@ -67,7 +67,11 @@ export function buildApp({
   const reply = new Responder(logger);
 
   // the answers that never change are serialised once
-  const health = JSON.stringify({ status: "ok", model_version: predictor.modelVersion });
+  const health = JSON.stringify({
+    status: "ok",
+    model_version: predictor.modelVersion,
+    verified_by: predictor.verification,
+  });
   const executionParameters = JSON.stringify({
     MaxConcurrentTransforms: maxConcurrentTransforms,
     BatchStrategy: "MULTI_RECORD",

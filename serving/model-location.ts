@@ -1,24 +1,63 @@
-/** Where a model lives on S3, and the check both S3 readers make of its bytes. */
-import { ArtifactError, sha256 } from "../core/artifact.js";
+/**
+ * Where a model lives on S3, checked at start-up: a key is sent as it is written, so a key that a
+ * URL parser would rewrite (`a/../b` becomes `b`; WHATWG URL collapses `%2E%2E` too) is refused
+ * rather than fetching another object than the one named.
+ */
+import { ArtifactError } from "../core/artifact.js";
 
 export interface S3Location {
   bucket: string;
   key: string;
-  /** The hex sha256 the object's bytes must have, when set. */
-  sha256?: string | undefined;
 }
 
-/** Refuse bytes whose sha256 is not the expected one (when one is expected). */
-export function checkModelSha256(
-  name: string,
-  bytes: Uint8Array,
-  expected: string | undefined,
-): void {
-  if (!expected) return;
-  const actual = sha256(bytes);
-  if (actual !== expected.toLowerCase()) {
+/** S3's own limit on a key. */
+export const MAX_KEY_BYTES = 1024;
+
+export const s3Uri = ({ bucket, key }: S3Location): string => `s3://${bucket}/${key}`;
+
+/**
+ * The key, when every `/`-separated segment is a name: not empty (no leading, trailing or double
+ * slash), not `.` or `..`, and the whole is well-formed Unicode of at most 1024 UTF-8 bytes.
+ */
+export function checkModelKey(key: string): string {
+  const refuse = (why: string) =>
+    new ArtifactError(`the model key ${JSON.stringify(key)} ${why}: name the object exactly`);
+  if (key === "") throw refuse("is empty");
+  try {
+    encodeURIComponent(key);
+  } catch {
+    throw refuse("is not well-formed Unicode (a lone surrogate)");
+  }
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw refuse(`is over S3's ${MAX_KEY_BYTES} bytes`);
+  for (const segment of key.split("/")) {
+    if (segment === "") throw refuse("has an empty segment (a leading, trailing or double /)");
+    if (segment === "." || segment === "..")
+      throw refuse(`has a ${JSON.stringify(segment)} segment, which a URL would collapse`);
+  }
+  return key;
+}
+
+/** S3's naming rules, which also keep a bucket from changing the URL it is put in. */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export function checkBucket(bucket: string): string {
+  if (!BUCKET.test(bucket)) {
     throw new ArtifactError(
-      `${name} has sha256 ${actual}, expected ${expected}: refusing the model`,
+      `the model bucket ${JSON.stringify(bucket)} is not an S3 bucket name (3 to 63 of a-z, 0-9, . and -)`,
     );
   }
+  return bucket;
+}
+
+/** A location with both parts checked. */
+export const checkLocation = ({ bucket, key }: S3Location): S3Location => ({
+  bucket: checkBucket(bucket),
+  key: checkModelKey(key),
+});
+
+/** s3://bucket/key, both checked as above. */
+export function parseS3Uri(uri: string): S3Location {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match) throw new ArtifactError(`${uri} is not an s3://bucket/key URI`);
+  return checkLocation({ bucket: match[1] as string, key: match[2] as string });
 }

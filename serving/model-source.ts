@@ -1,45 +1,110 @@
 /**
- * Where a front door gets its model: a local path (folder or .tar.gz) or an S3 object. From S3
- * the bytes can be pinned by sha256 (the Lambda's MODEL_SHA256): a mismatch refuses the model.
+ * Where a front door gets its model: a local path (folder or .tar.gz) or an S3 object, fetched
+ * within the S3 budget (model-retry.ts) and size cap (model-body.ts), then checked against the
+ * deployer's trust policy (model-trust.ts) and the manifest (core/artifact.ts).
  */
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { ArtifactError } from "../core/artifact.js";
-import { loadPredictor, type Predictor } from "../core/predictor.js";
-import { checkModelSha256, type S3Location } from "./model-location.js";
+import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
+import type { Predictor } from "../core/predictor.js";
+import { readModelBody } from "./model-body.js";
+import { loadLocalModel, predictorFromBytes } from "./model-load.js";
+import { parseS3Uri, type S3Location, s3Uri } from "./model-location.js";
+import {
+  type AttemptLog,
+  type Budget,
+  ModelFetchError,
+  networkError,
+  retryableStatus,
+  S3_BUDGET,
+  withRetries,
+} from "./model-retry.js";
+import { refuseUnvouched, type TrustPolicy } from "./model-trust.js";
 
 export type { S3Location } from "./model-location.js";
+export { parseS3Uri } from "./model-location.js";
 
 /**
  * An S3 client for the environment: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (any S3-compatible
  * server, e.g. s3rver in tests or MinIO) switch to path-style addressing, which such servers need.
+ * One attempt per call, with the budget's timeouts: withRetries does the retrying and logging.
  */
 export function s3ClientFromEnv(env: NodeJS.ProcessEnv = process.env): S3Client {
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
   return new S3Client({
-    maxAttempts: 3,
+    maxAttempts: 1,
+    requestHandler: {
+      connectionTimeout: S3_BUDGET.firstByteMs,
+      requestTimeout: S3_BUDGET.attemptMs,
+      throwOnRequestTimeout: true,
+    },
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
   });
 }
 
-export function parseS3Uri(uri: string): S3Location {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!match) throw new ArtifactError(`${uri} is not an s3://bucket/key URI`);
-  return { bucket: match[1] as string, key: match[2] as string };
+interface SdkError {
+  name?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+export interface FetchOptions {
+  log?: AttemptLog;
+  budget?: Budget;
 }
 
 export async function fetchModelBytes(
   client: S3Client,
-  { bucket, key, sha256: expected }: S3Location,
+  location: S3Location,
+  { log = () => undefined, budget = S3_BUDGET }: FetchOptions = {},
 ): Promise<Uint8Array> {
-  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  if (!object.Body) throw new ArtifactError(`s3://${bucket}/${key} has no body`);
-  const bytes = await object.Body.transformToByteArray();
-  checkModelSha256(`s3://${bucket}/${key}`, bytes, expected);
-  return bytes;
+  return withRetries(
+    s3Uri(location),
+    async ({ signal, answered }) => {
+      let object: GetObjectCommandOutput;
+      try {
+        object = await client.send(
+          new GetObjectCommand({ Bucket: location.bucket, Key: location.key }),
+          { abortSignal: signal },
+        );
+      } catch (error) {
+        const status = (error as SdkError).$metadata?.httpStatusCode;
+        if (status === undefined) throw networkError(error);
+        const { name, message } = error as SdkError;
+        throw new ModelFetchError(
+          `HTTP ${status} ${name}${message && message !== name ? `: ${message}` : ""}`,
+          retryableStatus(status),
+        );
+      }
+      answered();
+      // in Node the body is a Readable: async-iterable, destroyable
+      const body = object.Body as (AsyncIterable<Uint8Array> & { destroy(): void }) | undefined;
+      if (!body) throw new ModelFetchError("the object has no body", false);
+      try {
+        return await readModelBody(body, object.ContentLength, () => body.destroy());
+      } catch (error) {
+        throw networkError(error);
+      }
+    },
+    log,
+    budget,
+  );
+}
+
+export interface LoadOptions extends FetchOptions {
+  trust?: TrustPolicy;
+  client?: S3Client;
 }
 
 /** A predictor from a path or an s3:// URI. */
-export async function loadPredictorFrom(source: string, client?: S3Client): Promise<Predictor> {
-  if (!source.startsWith("s3://")) return loadPredictor(source);
-  return loadPredictor(await fetchModelBytes(client ?? s3ClientFromEnv(), parseS3Uri(source)));
+export async function loadPredictorFrom(
+  source: string,
+  { trust = {}, client, ...fetch }: LoadOptions = {},
+): Promise<Predictor> {
+  if (source.startsWith("s3://")) {
+    const location = parseS3Uri(source);
+    refuseUnvouched(source, true, trust);
+    const s3 = client ?? s3ClientFromEnv();
+    const tarball = await fetchModelBytes(s3, location, fetch);
+    return predictorFromBytes({ name: source, remote: true, tarball }, trust);
+  }
+  return loadLocalModel(source, trust);
 }

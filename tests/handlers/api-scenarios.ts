@@ -24,6 +24,8 @@ export interface ScenarioTarget {
   model: () => TrainedModel;
   /** An origin the handler is configured to allow. */
   allowedOrigin: string;
+  /** What /health says vouched for the model, when the handler loads it with a trust policy. */
+  verifiedBy?: string;
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -246,7 +248,11 @@ export function apiScenarios(target: ScenarioTarget): void {
         for (const path of ["/health", "/health/"]) {
           const res = await call({ method: "GET", path, body: null });
           assert.equal(res.statusCode, 200, res.body);
-          assert.deepEqual(res.json, { status: "ok", model_version: version() });
+          assert.deepEqual(res.json, {
+            status: "ok",
+            model_version: version(),
+            ...(target.verifiedBy ? { verified_by: target.verifiedBy } : {}),
+          });
         }
       });
 

@@ -79,6 +79,13 @@ describe("handlers/lambda.ts (the deployed module, model from s3rver)", () => {
     const loaded = logsSaying(coldOutput, "model loaded");
     assert.equal(loaded.length, 1, coldOutput.text);
     assert.equal(loaded[0]?.model_version, model.modelVersion);
+    const verified = logsSaying(coldOutput, "model verified");
+    assert.equal(verified[0]?.verified_by, "pinned sha256", coldOutput.text);
+    const attempts = logsSaying(coldOutput, "s3 attempt");
+    assert.deepEqual(
+      attempts.map((a) => [a.dependency, a.attempt, a.attempts, a.outcome]),
+      [["s3", 1, 3, "ok"]],
+    );
   });
 
   it("emits the ColdStart metric and a cold_start log on the first invocation", () => {
@@ -95,7 +102,12 @@ describe("handlers/lambda.ts (the deployed module, model from s3rver)", () => {
   });
 
   describe("warm invocations", () => {
-    apiScenarios({ handler: () => handler, model: () => model, allowedOrigin: ORIGIN });
+    apiScenarios({
+      handler: () => handler,
+      model: () => model,
+      allowedOrigin: ORIGIN,
+      verifiedBy: "pinned sha256",
+    });
 
     it("never fetch the model again, nor count another cold start", async () => {
       const before = s3.gets(BUCKET, key);

@@ -10,8 +10,9 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { packTarGz } from "../../core/archive.js";
 import { sha256 } from "../../core/artifact.js";
-import { loadPredictor } from "../../core/predictor.js";
 import { type ApiHandler, createApiHandler } from "../../handlers/api.js";
+import { predictorFromBytes } from "../../serving/model-load.js";
+import { S3_BUDGET } from "../../serving/model-retry.js";
 import { fetchModelBytes, s3ClientFromEnv } from "../../serving/model-source.js";
 import {
   type Captured,
@@ -21,6 +22,7 @@ import {
 } from "../helpers/capture-output.js";
 import { expectErrorBody } from "../helpers/error-shape.js";
 import { apiEvent, lambdaContext, parseResult } from "../helpers/events.js";
+import { hangingServer } from "../helpers/fake-dependency.js";
 import { LambdaEnvironment } from "../helpers/lambda-environment.js";
 import {
   editedManifestTarball,
@@ -30,6 +32,9 @@ import {
   trainedModel,
 } from "../helpers/model.js";
 import { FakeS3, setEnv } from "../helpers/s3.js";
+
+/** The function's timeout, LambdaInferenceApi's default (components/lambda-inference-api.ts). */
+const LAMBDA_TIMEOUT_SECONDS = 10;
 
 const BUCKET = "iris-models";
 const predictEvent = () =>
@@ -78,8 +83,10 @@ describe("the Lambda's model from S3", () => {
         const created = createApiHandler({
           loadModel: async () => {
             loads++;
-            return loadPredictor(
-              await fetchModelBytes(client, { bucket: BUCKET, key, sha256: expectedSha }),
+            const tarball = await fetchModelBytes(client, { bucket: BUCKET, key });
+            return predictorFromBytes(
+              { name: `s3://${BUCKET}/${key}`, remote: true, tarball },
+              { sha256: expectedSha },
             );
           },
           logger: new Logger({ serviceName: "iris-mlops" }),
@@ -157,7 +164,11 @@ describe("the Lambda's model from S3", () => {
       const [handler] = await captureOutput(async () => {
         const created = createApiHandler({
           loadModel: async () =>
-            loadPredictor(await fetchModelBytes(client, { bucket: "no-such-bucket", key: "m" })),
+            predictorFromBytes({
+              name: "s3://no-such-bucket/m",
+              remote: true,
+              tarball: await fetchModelBytes(client, { bucket: "no-such-bucket", key: "m" }),
+            }),
           logger: new Logger({ serviceName: "iris-mlops" }),
           metrics: new Metrics({ namespace: "IrisMlopsTest", serviceName: "iris-mlops" }),
         });
@@ -314,6 +325,74 @@ describe("the Lambda's model from S3", () => {
           ),
         );
       }
+    });
+
+    it("answers 503 within the function's timeout when S3 accepts and never answers", async () => {
+      const hanging = await hangingServer();
+      try {
+        const env = await environment("hang/model.tar.gz", {
+          AWS_ENDPOINT_URL_S3: hanging.endpoint,
+        });
+        const started = performance.now();
+        const res = parseResult(
+          await env.invoke(apiEvent("2.0", { method: "GET", path: "/health" })),
+        );
+        const seconds = (performance.now() - started) / 1000;
+        assert.equal(res.statusCode, 503, res.body);
+        expectErrorBody(res.body, "model_unavailable");
+        // the init load started before the invocation: the invocation waits for at most its rest
+        assert.ok(seconds <= S3_BUDGET.totalMs / 1000 + 1, `${seconds} s`);
+        assert.ok(S3_BUDGET.totalMs / 1000 <= LAMBDA_TIMEOUT_SECONDS / 2);
+        const out = await env.stop();
+        const attempts = logsSaying(out, "s3 attempt");
+        assert.ok(attempts.length >= 2 && attempts.length <= S3_BUDGET.attempts, out.text);
+        assert.equal(attempts.at(-1)?.outcome, "failed");
+        assert.match(
+          String(logsSaying(out, "model could not be loaded")[0]?.error),
+          /could not be fetched after \d attempts/,
+        );
+      } finally {
+        await hanging.close();
+      }
+    });
+
+    it("refuses a MODEL_KEY a URL would rewrite, without fetching anything", async () => {
+      await s3.put(BUCKET, "ok/model.tar.gz", model.tarball);
+      const env = await environment("e403/../ok/model.tar.gz");
+      const res = parseResult(await env.invoke(predictEvent()));
+      assert.equal(res.statusCode, 503, res.body);
+      const out = await env.stop();
+      assert.match(
+        String(logsSaying(out, "model could not be loaded")[0]?.error),
+        /the model key "e403\/\.\.\/ok\/model\.tar\.gz" has a "\.\." segment/,
+      );
+      assert.equal(s3.gets(BUCKET, "ok/model.tar.gz"), 0);
+    });
+
+    it("refuses a model that is neither pinned nor signed, unless MODEL_ALLOW_UNVERIFIED=true", async () => {
+      const key = "env-unpinned/model.tar.gz";
+      await s3.put(BUCKET, key, model.tarball);
+      const refused = await environment(key, { MODEL_SHA256: undefined });
+      assert.equal(parseResult(await refused.invoke(predictEvent())).statusCode, 503);
+      const out = await refused.stop();
+      assert.match(
+        String(logsSaying(out, "model could not be loaded")[0]?.error),
+        /neither pinned by sha256 .* nor signed by a key you name/,
+      );
+      assert.equal(s3.gets(BUCKET, key), 0, "refused before fetching");
+      const allowed = await environment(key, {
+        MODEL_SHA256: undefined,
+        MODEL_ALLOW_UNVERIFIED: "true",
+      });
+      const health = parseResult(
+        await allowed.invoke(apiEvent("2.0", { method: "GET", path: "/health" })),
+      );
+      assert.deepEqual(health.json, {
+        status: "ok",
+        model_version: model.modelVersion,
+        verified_by: "unverified (opt-in)",
+      });
+      await allowed.stop();
     });
 
     it("answers 503 and says so when MODEL_BUCKET is not set", async () => {

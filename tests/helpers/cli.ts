@@ -20,6 +20,8 @@ export interface CliOptions {
   onLine?: (line: string) => void;
   /** Measure the child's peak RSS (kB), reported in `maxRssKb`. */
   measureRss?: boolean;
+  /** Extra environment variables for the child. */
+  env?: Record<string, string>;
 }
 
 export async function runCli(
@@ -35,6 +37,7 @@ export async function runCli(
       NO_COLOR: "1",
       FORCE_COLOR: "0",
       ...(rssFile ? { IRIS_TEST_RSS_FILE: rssFile } : {}),
+      ...options.env,
     },
     stdio: ["pipe", "pipe", "pipe"],
   });

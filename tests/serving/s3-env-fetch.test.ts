@@ -53,18 +53,6 @@ describe("serving/s3-env-fetch.ts", () => {
       assert.equal(s3.gets(BUCKET, KEY), before + 1);
     });
 
-    it("refuses bytes whose sha256 is not the expected one", async () => {
-      await fetchModelWithEnvCredentials(
-        { bucket: BUCKET, key: KEY, sha256: model.sha256.toUpperCase() },
-        env,
-      );
-      await assert.rejects(
-        fetchModelWithEnvCredentials({ bucket: BUCKET, key: KEY, sha256: sha256("other") }, env),
-        (error: Error) =>
-          error instanceof ArtifactError && /refusing the model/.test(error.message),
-      );
-    });
-
     it("names S3's error for a missing object, and the cause when S3 cannot be reached", async () => {
       await assert.rejects(
         fetchModelWithEnvCredentials({ bucket: BUCKET, key: "nope/model.tar.gz" }, env),
