@@ -16,6 +16,8 @@ export interface Timeouts {
   requestMs: number;
   /** How long an idle keep-alive connection is kept. */
   keepAliveMs: number;
+  /** From a big answer's being ready to its last byte taken by the socket; then the connection is cut. */
+  writeMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
@@ -24,6 +26,8 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   requestMs: 60_000,
   // longer than the 60 s idle timeout of load balancers, so that they close first (fastify's)
   keepAliveMs: 72_000,
+  // a reading client takes a 37 MB answer in well under a second on a LAN
+  writeMs: 30_000,
 };
 
 /** A response written straight to the socket, for errors node raises before a request exists. */
