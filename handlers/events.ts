@@ -1,8 +1,12 @@
 /**
- * API Gateway proxy events, both payload formats, reduced to what a route needs: method, path,
- * lower-cased headers, and the body as text (base64 decoded).
+ * API Gateway proxy events, both payload formats, checked at the edge and reduced to what a
+ * route needs: method, path, lower-cased headers, and the body as text (base64 decoded, strict
+ * UTF-8). An event that is not one API Gateway would send (a null event, a body that is not a
+ * string, `isBase64Encoded: "false"`, no method or path) is a 400 that says what is wrong.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
+import { z } from "zod";
+import { HttpError } from "../serving/errors.js";
 
 export type ApiEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
@@ -15,28 +19,76 @@ export interface ApiRequest {
   requestId: string | undefined;
 }
 
-const isV2 = (event: ApiEvent): event is APIGatewayProxyEventV2 =>
-  (event as APIGatewayProxyEventV2).version === "2.0";
+const common = {
+  headers: z.record(z.string(), z.string().optional()).nullish(),
+  body: z.string().nullish(),
+  isBase64Encoded: z.boolean().optional(),
+};
 
-export function toApiRequest(event: ApiEvent): ApiRequest {
+const v2Event = z.object({
+  ...common,
+  version: z.literal("2.0"),
+  rawPath: z.string().min(1),
+  requestContext: z.object({
+    http: z.object({ method: z.string().min(1) }),
+    stage: z.string().optional(),
+    requestId: z.string().optional(),
+  }),
+});
+
+const v1Event = z.object({
+  ...common,
+  httpMethod: z.string().min(1),
+  path: z.string().min(1),
+  requestContext: z.object({ requestId: z.string().optional() }).nullish(),
+});
+
+function badEvent(problem: string): HttpError {
+  return new HttpError(400, "bad_input", `not an API Gateway proxy event: ${problem}`);
+}
+
+/** Why `event` is refused, from the first issue zod found, in the event's own field names. */
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const where = issue?.path.length ? issue.path.join(".") : "the event";
+  return `${where}: ${issue?.message ?? "invalid"}`;
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodeBody(raw: string, base64: boolean): string {
+  if (!base64) return raw;
+  try {
+    return UTF8.decode(Buffer.from(raw, "base64"));
+  } catch {
+    throw new HttpError(400, "bad_json", "the body is not valid UTF-8; send UTF-8 JSON");
+  }
+}
+
+export function toApiRequest(event: unknown): ApiRequest {
+  if (typeof event !== "object" || event === null || Array.isArray(event))
+    throw badEvent(`expected an object, got ${event === null ? "null" : typeof event}`);
+  const isV2 = (event as { version?: unknown }).version === "2.0";
+  const parsed = (isV2 ? v2Event : v1Event).safeParse(event);
+  if (!parsed.success) throw badEvent(describeIssue(parsed.error));
+  const data = parsed.data;
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
+  for (const [name, value] of Object.entries(data.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
   }
-  const raw = event.body ?? "";
-  const body = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
+  const body = decodeBody(data.body ?? "", data.isBase64Encoded === true);
   let method: string;
   let path: string;
-  if (isV2(event)) {
-    method = event.requestContext?.http?.method ?? "";
-    path = event.rawPath ?? "";
+  if ("version" in data) {
+    method = data.requestContext.http.method;
+    path = data.rawPath;
     // a named stage's path carries the stage first: /prod/predict
-    const stage = event.requestContext?.stage;
+    const stage = data.requestContext.stage;
     if (stage && stage !== "$default" && path.startsWith(`/${stage}/`))
       path = path.slice(stage.length + 1);
   } else {
-    method = event.httpMethod ?? "";
-    path = event.path ?? "";
+    method = data.httpMethod;
+    path = data.path;
   }
   if (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1);
   return {
@@ -44,6 +96,6 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
     path,
     headers,
     body,
-    requestId: event.requestContext?.requestId,
+    requestId: data.requestContext?.requestId,
   };
 }

@@ -8,13 +8,14 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Predictor } from "../core/predictor.js";
 import {
   CSV_TYPE,
-  formatInvocation,
+  invocationFormatter,
   JSON_TYPE,
   JSONLINES_TYPE,
   type MediaType,
-  parseInvocation,
+  type RowSource,
   requestType,
   responseType,
+  rowSource,
 } from "../serving/invocations.js";
 import {
   API_MAX_BODY_BYTES,
@@ -24,10 +25,12 @@ import {
 import { predictFromBody } from "../serving/predict-api.js";
 import { readBody } from "./body.js";
 import { createHttpServer, DEFAULT_TIMEOUTS, type Timeouts } from "./http-server.js";
+import { DEFAULT_IN_FLIGHT, InFlight, type InFlightBudget } from "./in-flight.js";
 import { type Logger, silentLogger } from "./log.js";
 import { checkMediaType } from "./media-type.js";
 import { JSON_UTF8, Responder } from "./reply.js";
 import { createRouter, type Handler } from "./router.js";
+import { inSlices } from "./slices.js";
 
 export interface AppOptions {
   predictor: Predictor;
@@ -37,6 +40,8 @@ export interface AppOptions {
   maxConcurrentTransforms?: number;
   /** The server's timeouts (server/http-server.ts); the defaults suit SageMaker. */
   timeouts?: Partial<Timeouts>;
+  /** The in-flight budget (server/in-flight.ts); the defaults suit a 1 GB container. */
+  budget?: Partial<InFlightBudget>;
 }
 
 export interface App {
@@ -51,6 +56,9 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Rows read, predicted and written between two looks at the clock (server/slices.ts). */
+const ROWS_PER_STEP = 256;
+
 /** How each answer type is labelled (as the fastify server labelled them). */
 const CONTENT_TYPES: Record<MediaType, string> = {
   [JSON_TYPE]: JSON_UTF8,
@@ -63,8 +71,22 @@ export function buildApp({
   logger = silentLogger,
   maxConcurrentTransforms = 1,
   timeouts,
+  budget,
 }: AppOptions): App {
-  const reply = new Responder(logger);
+  const allTimeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
+  const inFlight = new InFlight({ ...DEFAULT_IN_FLIGHT, ...budget });
+  const reply = new Responder(logger, inFlight, allTimeouts.writeMs);
+  const predictBody = { limit: API_MAX_BODY_BYTES, inFlight, invalidUtf8: "bad_json" } as const;
+  const jsonBody = {
+    limit: INVOCATIONS_MAX_BODY_BYTES,
+    inFlight,
+    invalidUtf8: "bad_json",
+  } as const;
+  const textBody = {
+    limit: INVOCATIONS_MAX_BODY_BYTES,
+    inFlight,
+    invalidUtf8: "bad_input",
+  } as const;
 
   // the answers that never change are serialised once
   const health = JSON.stringify({
@@ -81,12 +103,20 @@ export function buildApp({
   // What a route throws before its body is read is answered by the router; what it throws
   // after, in readBody's callback, here.
 
+  /** Admit a request with a body to the in-flight budget, or answer 503. */
+  function admitted(res: ServerResponse): boolean {
+    if (inFlight.admit(res)) return true;
+    reply.error(res, inFlight.busy());
+    return false;
+  }
+
   // /predict reads JSON whatever the body is labelled (curl -d says form-encoded)
   function predict(req: IncomingMessage, res: ServerResponse): void {
     checkMediaType(req.headers["content-type"]);
-    readBody(req, API_MAX_BODY_BYTES, (tooLarge, text) => {
-      if (tooLarge) {
-        reply.error(res, tooLarge);
+    if (!admitted(res)) return;
+    readBody(req, res, predictBody, (refused, text) => {
+      if (refused) {
+        reply.error(res, refused);
         return;
       }
       try {
@@ -97,28 +127,53 @@ export function buildApp({
     });
   }
 
-  // /invocations reads the body as its Content-Type says and answers as Accept asks
+  // /invocations reads the body as its Content-Type says and answers as Accept asks; a large
+  // batch is read, predicted and written in slices that let other requests in between
   function invocations(req: IncomingMessage, res: ServerResponse): void {
     const type = req.headers["content-type"];
     checkMediaType(type);
     const input = requestType(type);
     const output = responseType(req.headers.accept);
-    readBody(req, INVOCATIONS_MAX_BODY_BYTES, (tooLarge, text) => {
-      if (tooLarge) {
-        reply.error(res, tooLarge);
+    if (!admitted(res)) return;
+    readBody(req, res, input === JSON_TYPE ? jsonBody : textBody, (refused, text) => {
+      if (refused) {
+        reply.error(res, refused);
         return;
       }
+      let source: RowSource;
       try {
-        const predictions = predictor.predictBatch(parseInvocation(input, text));
-        reply.send(
-          res,
-          200,
-          CONTENT_TYPES[output],
-          formatInvocation(output, predictions, predictor.modelVersion),
-        );
+        source = rowSource(input, text);
       } catch (error) {
         reply.failure(res, error);
+        return;
       }
+      const format = invocationFormatter(output, predictor.modelVersion);
+      // the answer is kept as bytes, part by part, so that no step handles all of it at once
+      const parts: Buffer[] = [Buffer.from(format.head)];
+      const separator = Buffer.from(format.separator);
+      const rows: number[][] = [];
+      inSlices(
+        () => {
+          rows.length = 0;
+          for (let row = source.next(); row !== undefined; row = source.next()) {
+            rows.push(row);
+            if (rows.length === ROWS_PER_STEP) break;
+          }
+          if (rows.length === 0) return false;
+          if (parts.length > 1 && separator.length > 0) parts.push(separator);
+          parts.push(Buffer.from(format.part(predictor.predictBatch(rows))));
+          return rows.length === ROWS_PER_STEP;
+        },
+        (error) => {
+          if (error !== undefined) {
+            reply.failure(res, error);
+            return;
+          }
+          parts.push(Buffer.from(format.tail));
+          reply.send(res, 200, CONTENT_TYPES[output], parts);
+        },
+        { stopped: () => res.destroyed },
+      );
     });
   }
 
@@ -144,7 +199,7 @@ export function buildApp({
     ],
     reply,
   );
-  const http = createHttpServer(handle, reply, { ...DEFAULT_TIMEOUTS, ...timeouts });
+  const http = createHttpServer(handle, reply, allTimeouts);
   return {
     handle,
     log: logger,

@@ -1,14 +1,22 @@
 /**
- * Reading a request body as UTF-8 text under a byte limit. A declared Content-Length over the
- * limit is refused before a byte is read; a body without one (chunked) is refused as soon as
- * the bytes received pass the limit. Nothing over the limit is kept: after a refusal the rest
- * of the body is read and dropped, so that the client gets to read the 413 and the connection
- * stays usable, up to twice the limit; a client that sends more than that is cut off.
+ * Reading a request body as UTF-8 text under a byte limit and the process's in-flight budget.
+ * A declared Content-Length over the limit is refused before a byte is read; a body without one
+ * (chunked) is refused as soon as the bytes received pass the limit. The bytes are copied into
+ * one buffer (sized from Content-Length, or grown by doubling), never kept as the chunks they
+ * came in: a body sent one byte per chunk would otherwise hold a Buffer (and the 64 KiB read
+ * slab behind it) per byte, 2.8 GB for 6 MiB. The text is decoded strictly: invalid UTF-8 is a
+ * 400, not replacement characters that triple the size. After a refusal the rest of the body
+ * is read and dropped, so that the client gets to read the answer and the connection stays
+ * usable, up to twice the limit; a client that sends more than that is cut off.
  */
-import type { IncomingMessage } from "node:http";
-import { HttpError } from "../serving/errors.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type ErrorCode, HttpError } from "../serving/errors.js";
+import type { InFlight } from "./in-flight.js";
 
-/** Called once: with the text, or with the 413 to answer; never if the client goes away. */
+/**
+ * Called once: with the text, or with the error to answer; never if the client goes away. The
+ * body's bytes stay reserved in `inFlight` until `release` is called (when the answer is gone).
+ */
 export type BodyCallback = (error: HttpError | undefined, text: string) => void;
 
 export function tooLarge(limit: number): HttpError {
@@ -18,6 +26,9 @@ export function tooLarge(limit: number): HttpError {
     `the body is over the limit of ${limit} bytes; send fewer rows per request`,
   );
 }
+
+/** First size of a buffer for a body of unknown length; doubled as it fills. */
+const FIRST_CHUNKED_BYTES = 16 * 1024;
 
 /**
  * Drop what is left of a refused body of which `received` bytes were read; once the body
@@ -32,35 +43,84 @@ function discardRest(req: IncomingMessage, received: number, limit: number): voi
   req.resume();
 }
 
-export function readBody(req: IncomingMessage, limit: number, done: BodyCallback): void {
-  const declared = req.headers["content-length"];
-  if (declared !== undefined && Number(declared) > limit) {
+export interface BodyOptions {
+  limit: number;
+  inFlight: InFlight;
+  /** The code of the 400 for a body that is not UTF-8: bad_json where JSON was expected. */
+  invalidUtf8: ErrorCode;
+}
+
+export function readBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { limit, inFlight, invalidUtf8 }: BodyOptions,
+  done: BodyCallback,
+): void {
+  const header = req.headers["content-length"];
+  const declared = header === undefined ? undefined : Number(header);
+  if (declared !== undefined && declared > limit) {
     discardRest(req, 0, limit);
     done(tooLarge(limit), "");
     return;
   }
-  let first: Buffer | undefined;
-  let more: Buffer[] | undefined;
+  let buffer: Buffer | undefined;
   let size = 0;
+  const refuse = (error: HttpError) => {
+    req.removeListener("data", onData);
+    req.removeListener("end", onEnd);
+    buffer = undefined;
+    discardRest(req, size, limit);
+    done(error, "");
+  };
+  /** Room for `bytes` in the buffer, from the budget; false when the budget is spent. */
+  const grow = (bytes: number): boolean => {
+    const capacity = buffer?.length ?? 0;
+    if (bytes <= capacity) return true;
+    const next = Math.min(limit, declared ?? Math.max(FIRST_CHUNKED_BYTES, capacity * 2, bytes));
+    if (!inFlight.reserve(res, next - capacity)) return false;
+    const bigger = Buffer.allocUnsafe(next);
+    if (buffer !== undefined) buffer.copy(bigger, 0, 0, size);
+    buffer = bigger;
+    return true;
+  };
   const onData = (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > limit) {
-      req.removeListener("data", onData);
-      req.removeListener("end", onEnd);
-      first = undefined;
-      more = undefined;
-      discardRest(req, size, limit);
-      done(tooLarge(limit), "");
+    if (size + chunk.length > limit) {
+      size += chunk.length;
+      refuse(tooLarge(limit));
       return;
     }
-    if (first === undefined) first = chunk;
-    else if (more === undefined) more = [first, chunk];
-    else more.push(chunk);
+    if (!grow(size + chunk.length)) {
+      refuse(inFlight.busy());
+      return;
+    }
+    chunk.copy(buffer as Buffer, size);
+    size += chunk.length;
   };
   const onEnd = () => {
-    const bytes = more !== undefined ? Buffer.concat(more, size) : first;
-    done(undefined, bytes === undefined ? "" : bytes.toString("utf8"));
+    let text: string;
+    try {
+      text = buffer === undefined ? "" : UTF8.decode(buffer.subarray(0, size));
+    } catch {
+      done(
+        new HttpError(
+          400,
+          invalidUtf8,
+          `the body is not valid UTF-8 (${size} bytes received); send UTF-8 text`,
+        ),
+        "",
+      );
+      return;
+    }
+    buffer = undefined;
+    done(undefined, text);
   };
+  // a declared length is reserved whole before a byte is read, so a busy server says so at once
+  if (declared !== undefined && declared > 0 && !grow(declared)) {
+    refuse(inFlight.busy());
+    return;
+  }
   req.on("data", onData);
   req.on("end", onEnd);
 }
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });

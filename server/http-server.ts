@@ -3,10 +3,10 @@
  * errors node catches before a request exists (a malformed request, headers too large, a
  * timeout) answered in the one error shape, and a graceful stop.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { type ErrorCode, errorBody } from "../serving/errors.js";
-import { JSON_UTF8, type Responder } from "./reply.js";
+import { type ErrorCode, errorBody, HttpError } from "../serving/errors.js";
+import { isAnswered, JSON_UTF8, markAnswered, type Responder } from "./reply.js";
 import type { Handler } from "./router.js";
 
 export interface Timeouts {
@@ -16,6 +16,8 @@ export interface Timeouts {
   requestMs: number;
   /** How long an idle keep-alive connection is kept. */
   keepAliveMs: number;
+  /** From a big answer's being ready to its last byte taken by the socket; then the connection is cut. */
+  writeMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
@@ -24,6 +26,8 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   requestMs: 60_000,
   // longer than the 60 s idle timeout of load balancers, so that they close first (fastify's)
   keepAliveMs: 72_000,
+  // a reading client takes a 37 MB answer in well under a second on a LAN
+  writeMs: 30_000,
 };
 
 /** A response written straight to the socket, for errors node raises before a request exists. */
@@ -51,14 +55,63 @@ const CLIENT_ERRORS: Record<string, string> = {
 };
 const BAD_REQUEST = rawError(400, "Bad Request", "bad_input", "the request is not valid HTTP/1.1");
 
-function onClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+/** The response of the last request node parsed on a socket (set by the request listener). */
+const lastResponse = Symbol("last response");
+type TrackedSocket = Socket & {
+  [lastResponse]?: ServerResponse;
+  /** node's: the response being written on the socket; the pipelined ones wait behind it. */
+  _httpMessage?: ServerResponse | null;
+};
+
+/** Run `then` once the socket has written every answer before `own` (the errored request's). */
+function afterEarlierAnswers(
+  socket: TrackedSocket,
+  own: ServerResponse | undefined,
+  then: () => void,
+) {
+  if (socket.destroyed) return;
+  const busy = socket._httpMessage;
+  if (!busy || busy === own || busy.writableFinished) {
+    then();
+    return;
+  }
+  busy.once("close", () => setImmediate(() => afterEarlierAnswers(socket, own, then)));
+}
+
+/**
+ * An error node raised while parsing: answered once, after the answers to the requests before
+ * it on the connection (a pipelined request's answer must come first), then the connection is
+ * closed. When the broken request already has its answer (a 413 while its body was being
+ * discarded), it gets no second one.
+ */
+function onClientError(error: NodeJS.ErrnoException, socket: TrackedSocket): void {
   if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy();
     return;
   }
+  const last = socket[lastResponse];
+  const own = last !== undefined && !last.req.complete ? last : undefined;
+  if (own !== undefined && isAnswered(own)) {
+    afterEarlierAnswers(socket, undefined, () => socket.destroySoon());
+    return;
+  }
+  if (own !== undefined) markAnswered(own);
   const answer = CLIENT_ERRORS[error.code ?? ""] ?? BAD_REQUEST;
-  socket.write(answer, () => socket.destroy());
+  afterEarlierAnswers(socket, own, () => socket.write(answer, () => socket.destroy()));
 }
+
+const NO_HOST = rawError(
+  400,
+  "Bad Request",
+  "bad_input",
+  "an HTTP/1.1 request needs a Host header",
+);
+const CONNECT = rawError(
+  405,
+  "Method Not Allowed",
+  "method_not_allowed",
+  "CONNECT is not allowed; this server is not a proxy",
+);
 
 export interface HttpServer {
   readonly server: Server;
@@ -83,10 +136,36 @@ export function createHttpServer(
       keepAliveTimeout: timeouts.keepAliveMs,
       // how often node looks for requests past their timeouts
       connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
+      // a missing Host is answered below, in the error shape, not by node's bare 400
+      requireHostHeader: false,
     },
-    handler,
+    (req, res) => {
+      (req.socket as TrackedSocket)[lastResponse] = res;
+      if (req.headers.host === undefined && req.httpVersionMinor === 1) {
+        markAnswered(res);
+        afterEarlierAnswers(req.socket as TrackedSocket, res, () => req.socket.end(NO_HOST));
+        return;
+      }
+      handler(req, res);
+    },
   );
   server.on("clientError", onClientError);
+  server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
+    (req.socket as TrackedSocket)[lastResponse] = res;
+    reply.error(
+      res,
+      new HttpError(
+        417,
+        "expectation_failed",
+        `Expect: ${JSON.stringify(req.headers.expect)} is not supported; only 100-continue is`,
+      ),
+      { connection: "close" },
+    );
+  });
+  server.on("connect", (_req: IncomingMessage, socket: Socket) => {
+    socket.on("error", () => socket.destroy());
+    socket.end(CONNECT);
+  });
 
   return {
     server,

@@ -12,9 +12,27 @@
 import { randomUUID } from "node:crypto";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { errorBody, type HttpError, toHttpError } from "../serving/errors.js";
+import type { InFlight } from "./in-flight.js";
+import { RETRY_AFTER_SECONDS } from "./in-flight.js";
 import type { Logger } from "./log.js";
 
 export const JSON_UTF8 = "application/json; charset=utf-8";
+
+/**
+ * Answers this big are held in the in-flight budget until the socket has taken them, and must
+ * be taken within the write deadline; smaller ones fit in the socket's buffers.
+ */
+const BIG_ANSWER_BYTES = 64 * 1024;
+
+const answered = Symbol("answered");
+type Answerable = ServerResponse & { [answered]?: true };
+
+/** True once an answer has been given (or refused) for `res`: a second one is dropped. */
+export const isAnswered = (res: ServerResponse): boolean => (res as Answerable)[answered] === true;
+/** Mark `res` as answered by other means (an error written straight to its socket). */
+export const markAnswered = (res: ServerResponse): void => {
+  (res as Answerable)[answered] = true;
+};
 
 export class Responder {
   /**
@@ -23,27 +41,49 @@ export class Responder {
    */
   closing = false;
   /** Answers waiting for the end of this turn: response, status, headers, body, … */
-  private pending: (ServerResponse | number | OutgoingHttpHeaders | string)[] = [];
+  private pending: (ServerResponse | number | OutgoingHttpHeaders | string | readonly Buffer[])[] =
+    [];
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly inFlight: InFlight,
+    /** How long a big answer may take to be read by the client before it is cut off. */
+    private readonly writeMs: number,
+  ) {}
 
   send(
     res: ServerResponse,
     status: number,
     type: string | undefined,
-    body: string,
+    body: string | readonly Buffer[],
     extra?: OutgoingHttpHeaders,
   ): void {
+    // one answer per request, whatever else happens on the connection
+    if ((res as Answerable)[answered]) return;
+    (res as Answerable)[answered] = true;
     // a string, not a number: node checks header values with a regular expression, slowly for
     // anything but a string
-    const length = `${Buffer.byteLength(body)}`;
+    const bytes = typeof body === "string" ? Buffer.byteLength(body) : totalLength(body);
+    const length = `${bytes}`;
     const headers: OutgoingHttpHeaders =
       type === undefined
         ? { "content-length": length }
         : { "content-type": type, "content-length": length };
     if (extra !== undefined) Object.assign(headers, extra);
+    if (bytes > BIG_ANSWER_BYTES) this.holdUntilRead(res, bytes);
     if (this.pending.length === 0) setImmediate(this.flush);
     this.pending.push(res, status, headers, body);
+  }
+
+  /** Count a big answer in the budget until it is gone; cut a client that does not read it. */
+  private holdUntilRead(res: ServerResponse, bytes: number): void {
+    this.inFlight.hold(res, bytes);
+    const cut = setTimeout(() => {
+      this.log.warn({ writeMs: this.writeMs }, "client did not read its answer in time: cut");
+      res.destroy();
+    }, this.writeMs);
+    cut.unref();
+    res.once("close", () => clearTimeout(cut));
   }
 
   private readonly flush = (): void => {
@@ -53,9 +93,13 @@ export class Responder {
     for (let i = 0; i < pending.length; i += 4) {
       const res = pending[i] as ServerResponse;
       const headers = pending[i + 2] as OutgoingHttpHeaders;
+      if (res.destroyed) continue;
       if (closing) headers.connection = "close";
       try {
-        res.writeHead(pending[i + 1] as number, headers).end(pending[i + 3] as string);
+        const body = pending[i + 3] as string | readonly Buffer[];
+        res.writeHead(pending[i + 1] as number, headers);
+        if (typeof body === "string") res.end(body);
+        else writeParts(res, body);
       } catch (error) {
         // one broken connection must not keep the others from their answers
         this.log.error({ err: error }, "could not write an answer");
@@ -65,6 +109,7 @@ export class Responder {
   };
 
   error(res: ServerResponse, error: HttpError, extra?: OutgoingHttpHeaders): void {
+    if (error.status === 503) extra = { ...extra, "retry-after": `${RETRY_AFTER_SECONDS}` };
     this.send(
       res,
       error.status,
@@ -89,4 +134,18 @@ export class Responder {
     this.log.error({ reqId, method: req.method, url: req.url, err: thrown }, "request failed");
     this.error(res, error, { "x-request-id": reqId });
   }
+}
+
+function totalLength(parts: readonly Buffer[]): number {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  return total;
+}
+
+/** Write an answer's parts in one go (one writev), without joining them into one buffer. */
+function writeParts(res: ServerResponse, parts: readonly Buffer[]): void {
+  res.cork();
+  for (const part of parts) res.write(part);
+  res.end();
+  process.nextTick(() => res.uncork());
 }

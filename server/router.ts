@@ -38,6 +38,18 @@ function decodedPath(url: string): string | undefined {
   }
 }
 
+/**
+ * An absolute-form target (`http://host:port/predict`, RFC 9112 §3.2.2) as the origin form
+ * a server is asked for (`/predict`): the host in it replaces Host (§3.3), and no route here
+ * depends on the host.
+ */
+function originForm(url: string): string {
+  const scheme = /^https?:\/\//i.exec(url);
+  if (scheme === null) return url;
+  const slash = url.indexOf("/", scheme[0].length);
+  return slash < 0 ? "/" : url.slice(slash);
+}
+
 const withoutQuery = (url: string): string => url.split(/[?#]/, 1)[0] as string;
 
 /**
@@ -52,7 +64,7 @@ export function createRouter(routes: readonly Route[], reply: Responder): Handle
   }
 
   function slowLookup(req: IncomingMessage, res: ServerResponse): Route | undefined {
-    const url = req.url ?? "/";
+    const url = originForm(req.url ?? "/");
     const path = decodedPath(url);
     if (path === undefined) {
       reply.error(

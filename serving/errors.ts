@@ -12,6 +12,8 @@ export type ErrorCode =
   | "request_timeout"
   | "headers_too_large"
   | "model_unavailable"
+  | "overloaded"
+  | "expectation_failed"
   | "internal";
 
 export class HttpError extends Error {

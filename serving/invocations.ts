@@ -6,7 +6,7 @@
 import { parse as parseContentType } from "content-type";
 import Negotiator from "negotiator";
 import { csvRecordToRow, splitCsvLine } from "../core/csv.js";
-import { InputError, parseRow } from "../core/input.js";
+import { InputError, isBatch, parseRow } from "../core/input.js";
 import type { Prediction } from "../core/predictor.js";
 import { HttpError, parseJsonBody } from "./errors.js";
 import { rowsFromJson } from "./predict-api.js";
@@ -65,14 +65,6 @@ export function responseType(accept: string | undefined): MediaType {
   return chosen as MediaType;
 }
 
-/** Lines of a line-based body; one trailing newline is not a line. */
-function bodyLines(text: string): string[] {
-  const lines = text.split(/\r?\n/);
-  if (lines.at(-1) === "") lines.pop();
-  if (lines.length === 0) throw new InputError("", "no rows: send at least one line");
-  return lines;
-}
-
 function lineRow(line: string, index: number, read: (line: string) => number[]): number[] {
   const path = `line ${index + 1}`;
   if (line.trim() === "") throw new InputError(path, "is empty; every line must hold one row");
@@ -85,28 +77,132 @@ function lineRow(line: string, index: number, read: (line: string) => number[]):
   }
 }
 
-/** The rows of an /invocations body. */
-export function parseInvocation(type: MediaType, text: string): number[][] {
+/**
+ * The rows of an /invocations body, one at a time in order: `next()` reads the next row
+ * (throwing what parseInvocation would for it), undefined after the last, so that a caller can
+ * read a large body in slices without first splitting it whole.
+ */
+export interface RowSource {
+  next(): number[] | undefined;
+}
+
+const csvRow = (line: string) => csvRecordToRow(splitCsvLine(line));
+
+function jsonLineRow(line: string): number[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw new InputError("", `not valid JSON (${(error as Error).message})`);
+  }
+  return parseRow(value);
+}
+
+function rowsOf(rows: readonly number[][]): RowSource {
+  let i = 0;
+  return { next: () => rows[i++] };
+}
+
+/** The lines of a body (one trailing newline is not a line), found one by one. */
+function lineSource(text: string, read: (line: string) => number[]): RowSource {
+  if (text === "") throw new InputError("", "no rows: send at least one line");
+  let at = 0;
+  let index = 0;
+  return {
+    next() {
+      if (at >= text.length) return undefined;
+      let end = text.indexOf("\n", at);
+      let line: string;
+      if (end < 0) {
+        line = text.slice(at);
+        end = text.length;
+      } else line = text.slice(at, end > at && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+      at = end + 1;
+      return lineRow(line, index++, read);
+    },
+  };
+}
+
+function itemSource(items: readonly unknown[], path: string): RowSource {
+  let i = 0;
+  return {
+    next: () => (i < items.length ? parseRow(items[i], `${path}[${i++}]`) : undefined),
+  };
+}
+
+/** What rowsFromJson reads, a batch a row at a time; anything else (one row, an error) whole. */
+function jsonSource(value: unknown): RowSource {
+  if (isBatch(value)) return itemSource(value, "");
+  const instances = (value as { instances?: unknown } | null)?.instances;
+  if (
+    typeof value === "object" &&
+    value !== null &&
+    Object.keys(value as object).length === 1 &&
+    Array.isArray(instances) &&
+    instances.length > 0
+  )
+    return itemSource(instances, "instances");
+  // as /predict reads it; the 6 MiB body limit bounds the rows here
+  return rowsOf(rowsFromJson(value, Number.POSITIVE_INFINITY).rows);
+}
+
+/** The rows of an /invocations body, to read one by one. */
+export function rowSource(type: MediaType, text: string): RowSource {
   switch (type) {
     case JSON_TYPE:
-      // as /predict reads it; the 6 MiB body limit bounds the rows here
-      return rowsFromJson(parseJsonBody(text), Number.POSITIVE_INFINITY).rows;
+      return jsonSource(parseJsonBody(text));
     case CSV_TYPE:
-      return bodyLines(text).map((line, i) =>
-        lineRow(line, i, (l) => csvRecordToRow(splitCsvLine(l))),
-      );
     case JSONLINES_TYPE:
-      return bodyLines(text).map((line, i) =>
-        lineRow(line, i, (l) => {
-          let value: unknown;
-          try {
-            value = JSON.parse(l);
-          } catch (error) {
-            throw new InputError("", `not valid JSON (${(error as Error).message})`);
-          }
-          return parseRow(value);
-        }),
-      );
+      return lineSource(text, type === CSV_TYPE ? csvRow : jsonLineRow);
+  }
+}
+
+/** The rows of an /invocations body. */
+export function parseInvocation(type: MediaType, text: string): number[][] {
+  const source = rowSource(type, text);
+  const rows: number[][] = [];
+  for (let row = source.next(); row !== undefined; row = source.next()) rows.push(row);
+  return rows;
+}
+
+/**
+ * An /invocations answer written in parts: `head`, then `part` of consecutive slices of the
+ * predictions with `separator` between them, then `tail`, is what formatInvocation writes.
+ */
+export interface InvocationFormatter {
+  head: string;
+  part(predictions: readonly Prediction[]): string;
+  separator: string;
+  tail: string;
+}
+
+export function invocationFormatter(type: MediaType, modelVersion: string): InvocationFormatter {
+  switch (type) {
+    case JSON_TYPE: {
+      // predictionsJson's text, split around its items
+      const empty = predictionsJson([], modelVersion);
+      const at = empty.indexOf("[]") + 1;
+      return {
+        head: empty.slice(0, at),
+        part: (predictions) => predictions.map(predictionJson).join(","),
+        separator: ",",
+        tail: empty.slice(at),
+      };
+    }
+    case CSV_TYPE:
+      return {
+        head: "",
+        part: (predictions) => predictions.map((p) => `${p.species}\n`).join(""),
+        separator: "",
+        tail: "",
+      };
+    case JSONLINES_TYPE:
+      return {
+        head: "",
+        part: (predictions) => predictions.map((p) => `${predictionJson(p)}\n`).join(""),
+        separator: "",
+        tail: "",
+      };
   }
 }
 

@@ -421,6 +421,45 @@ describe("handlers/api.ts createApiHandler", () => {
       assert.match(JSON.stringify(logged[0]), /secret detail/);
     });
 
+    it("answers 400 with a message to malformed events: odd bodies, a null event, a string isBase64Encoded, no requestContext", async () => {
+      const { handler } = await build(loader(model.predictor).load);
+      const v1 = { httpMethod: "POST", path: "/predict", headers: {} };
+      const v2 = {
+        version: "2.0",
+        rawPath: "/predict",
+        headers: {},
+        requestContext: { http: { method: "POST" } },
+      };
+      const malformed: [unknown, RegExp][] = [
+        [null, /null/],
+        [{ ...v2, body: { sepal_length: 5.1 } }, /body/],
+        [{ ...v1, body: 42 }, /body/],
+        [{ ...v2, body: [5.1, 3.5, 1.4, 0.2] }, /body/],
+        [{ ...v2, body: "e30=", isBase64Encoded: "false" }, /isBase64Encoded/],
+        [{ version: "2.0", rawPath: "/predict", body: "{}" }, /requestContext/],
+        [{ path: "/predict", body: "{}" }, /httpMethod/],
+      ];
+      for (const [event, says] of malformed) {
+        const [result] = await captureOutput(() => handler(event as ApiEvent, lambdaContext()));
+        assert.equal(result.statusCode, 400, `${JSON.stringify(event)} → ${result.body}`);
+        const { message } = expectErrorBody(result.body, "bad_input");
+        assert.match(message, says);
+      }
+    });
+
+    it("decodes a base64 body strictly: invalid UTF-8 is 400 bad_json, not replacement characters", async () => {
+      const { handler } = await build(loader(model.predictor).load);
+      const body = Buffer.concat([Buffer.from("{"), Buffer.alloc(1000, 0xff), Buffer.from("}")]);
+      const event = {
+        ...predictEvent("2.0", SETOSA),
+        body: body.toString("base64"),
+        isBase64Encoded: true,
+      };
+      const [result] = await captureOutput(() => handler(event as ApiEvent, lambdaContext()));
+      assert.equal(result.statusCode, 400);
+      assert.match(expectErrorBody(result.body, "bad_json").message, /UTF-8/);
+    });
+
     it("answers events that are not API Gateway events without throwing", async () => {
       const { handler } = await build(loader(model.predictor).load);
       const odd: unknown[] = [

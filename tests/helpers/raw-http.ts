@@ -70,6 +70,11 @@ export class RawConnection {
     await this.until(() => this.closed, "the connection to close", limitMs);
   }
 
+  /** Stop reading: what the server writes piles up in the socket buffers, then in its own. */
+  pause(): void {
+    this.socket.pause();
+  }
+
   destroy(): void {
     this.socket.destroy();
   }

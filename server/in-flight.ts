@@ -1,0 +1,80 @@
+/**
+ * The process's in-flight budget: the bytes held for requests (their bodies as they arrive,
+ * their answers until the socket has taken them) and the requests being served, across every
+ * connection. A request that would pass it is answered 503 with Retry-After rather than let
+ * memory grow with what clients send or refuse to read.
+ */
+import type { ServerResponse } from "node:http";
+import { HttpError } from "../serving/errors.js";
+
+export interface InFlightBudget {
+  /** Bytes of bodies and answers held at once, across all requests. */
+  bytes: number;
+  /** Requests with a body being read, computed or answered at once. */
+  requests: number;
+}
+
+export const DEFAULT_IN_FLIGHT: InFlightBudget = {
+  // about five 6 MiB /invocations bodies with their answers: more at once only adds GC pauses
+  // (twenty unread 6 MiB JSON-lines requests kept /ping waiting 2.7 s at 256 MiB)
+  bytes: 64 * 1024 * 1024,
+  requests: 64,
+};
+
+/** What the 503 asks the client to wait, in seconds. */
+export const RETRY_AFTER_SECONDS = 1;
+
+const held = Symbol("in-flight bytes");
+type Tracked = ServerResponse & { [held]?: number };
+
+export class InFlight {
+  bytes = 0;
+  requests = 0;
+
+  constructor(readonly budget: InFlightBudget = DEFAULT_IN_FLIGHT) {}
+
+  /** Count a request until its answer is gone; false (count nothing) when the budget is spent. */
+  admit(res: ServerResponse): boolean {
+    if (this.requests >= this.budget.requests) return false;
+    this.requests++;
+    res.once("close", () => {
+      this.requests--;
+    });
+    return true;
+  }
+
+  /** Hold `bytes` more for `res` until its answer is gone; false when they would pass the budget. */
+  reserve(res: ServerResponse, bytes: number): boolean {
+    if (this.bytes + bytes > this.budget.bytes) return false;
+    this.hold(res, bytes);
+    return true;
+  }
+
+  /** Hold the bytes of an answer already computed: they are in memory whatever we decide. */
+  hold(res: ServerResponse, bytes: number): void {
+    const tracked = this.track(res);
+    tracked[held] = (tracked[held] ?? 0) + bytes;
+    this.bytes += bytes;
+  }
+
+  busy(): HttpError {
+    return new HttpError(
+      503,
+      "overloaded",
+      `the server is at its in-flight budget (${this.budget.requests} requests, ${this.budget.bytes} bytes); retry after ${RETRY_AFTER_SECONDS} s`,
+    );
+  }
+
+  private track(res: ServerResponse): Tracked {
+    const tracked = res as Tracked;
+    if (tracked[held] === undefined) {
+      tracked[held] = 0;
+      // 'close' comes once the answer is handed to the socket or the connection is gone
+      res.once("close", () => {
+        this.bytes -= tracked[held] ?? 0;
+        tracked[held] = 0;
+      });
+    }
+    return tracked;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * HTTP framing over a socket written by hand: one answer per request, in order, always in the
+ * error shape, whatever follows a request on the connection.
+ */
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import { type App, buildApp } from "../../server/app.js";
+import { API_MAX_BODY_BYTES } from "../../serving/limits.js";
+import { expectErrorBody } from "../helpers/error-shape.js";
+import { type TrainedModel, trainedModel } from "../helpers/model.js";
+import { parseResponse, RawConnection, type RawResponse } from "../helpers/raw-http.js";
+
+const ROW = '{"instances":[[5.1,3.5,1.4,0.2]]}';
+const PREDICT = `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: ${ROW.length}\r\n\r\n${ROW}`;
+
+/** Every complete response in `text`, in order (the bodies here are ASCII). */
+function responses(text: string): RawResponse[] {
+  const all: RawResponse[] = [];
+  let rest = text;
+  for (let res = parseResponse(rest); res !== undefined; res = parseResponse(rest)) {
+    all.push(res);
+    rest = rest.slice(rest.indexOf("\r\n\r\n") + 4 + res.body.length);
+  }
+  return all;
+}
+
+describe("server/app.ts HTTP framing (a socket written by hand)", () => {
+  let model: TrainedModel;
+  let app: App;
+  let port: number;
+  const connections: RawConnection[] = [];
+  const open = async () => {
+    const connection = await RawConnection.open(port);
+    connections.push(connection);
+    return connection;
+  };
+
+  before(async () => {
+    model = await trainedModel();
+    app = buildApp({ predictor: model.predictor });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    port = (app.server.address() as AddressInfo).port;
+  });
+  afterEach(() => {
+    for (const connection of connections.splice(0)) connection.destroy();
+  });
+  after(() => app.close());
+
+  it("answers a valid pipelined request before the 400 to the garbage after it", async () => {
+    const connection = await open();
+    await connection.write(`${PREDICT}GARBAGE\r\n\r\n`);
+    await connection.serverCloses();
+    const [first, second, ...more] = responses(connection.received);
+    assert.equal(first?.status, 200, connection.received);
+    assert.equal(JSON.parse(first?.body ?? "").predictions.length, 1);
+    assert.equal(second?.status, 400, connection.received);
+    expectErrorBody(second?.body ?? "", "bad_input");
+    assert.deepEqual(more, []);
+  });
+
+  it("gives an over-limit chunked body one answer (413), not a second for a bad chunk after it", async () => {
+    const connection = await open();
+    await connection.write(
+      "POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
+    const chunk = "1".repeat(64 * 1024);
+    for (let sent = 0; sent <= API_MAX_BODY_BYTES; sent += chunk.length)
+      await connection.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+    await connection.write("zz-not-a-chunk\r\n\r\n");
+    await connection.serverCloses();
+    const answers = responses(connection.received);
+    assert.deepEqual(
+      answers.map((res) => res.status),
+      [413],
+    );
+  });
+
+  it("answers a request without Host in the error shape", async () => {
+    const connection = await open();
+    await connection.write("GET /ping HTTP/1.1\r\n\r\n");
+    const res = await connection.response();
+    assert.equal(res.status, 400);
+    assert.match(expectErrorBody(res.body, "bad_input").message, /Host/);
+  });
+
+  it("answers an unknown Expect with 417 in the error shape", async () => {
+    const connection = await open();
+    await connection.write(
+      `POST /predict HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: ${ROW.length}\r\n\r\n`,
+    );
+    const res = await connection.response();
+    assert.equal(res.status, 417);
+    expectErrorBody(res.body, "expectation_failed");
+  });
+
+  it("answers CONNECT with 405 in the error shape, then closes", async () => {
+    const connection = await open();
+    await connection.write("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+    const res = await connection.response();
+    assert.equal(res.status, 405);
+    expectErrorBody(res.body, "method_not_allowed");
+    await connection.serverCloses();
+  });
+
+  it("routes an absolute-form target by its path (RFC 9112 §3.2.2)", async () => {
+    const connection = await open();
+    await connection.write(
+      `POST http://127.0.0.1:${port}/predict HTTP/1.1\r\nHost: x\r\nContent-Length: ${ROW.length}\r\n\r\n${ROW}`,
+    );
+    const res = await connection.response();
+    assert.equal(res.status, 200, res.body);
+    assert.equal(JSON.parse(res.body).predictions.length, 1);
+  });
+});
