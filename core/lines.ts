@@ -3,7 +3,7 @@
  * A flower is about 100 bytes in either form; 4 KiB leaves room for padding and long spellings
  * while keeping the work and memory per line small whatever a client sends.
  */
-import { InputError } from "./input.js";
+import { InputError, parseRow } from "./input.js";
 
 export const MAX_LINE_BYTES = 4096;
 
@@ -20,4 +20,16 @@ export function checkLineLength(line: string, path = ""): void {
   if (line.length * 3 <= MAX_LINE_BYTES) return;
   const bytes = Buffer.byteLength(line);
   if (bytes > MAX_LINE_BYTES) throw lineTooLong(bytes, path);
+}
+
+/** One JSON line (JSON lines input): its length checked, then parsed, then read as one row. */
+export function parseJsonLine(line: string, path = ""): number[] {
+  checkLineLength(line, path);
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw new InputError(path, `not valid JSON (${(error as Error).message})`);
+  }
+  return parseRow(value, path);
 }

@@ -25,7 +25,7 @@ import { predictFromBody } from "../serving/predict-api.js";
 import { readBody } from "./body.js";
 import { createHttpServer, DEFAULT_TIMEOUTS, type Timeouts } from "./http-server.js";
 import { type Logger, silentLogger } from "./log.js";
-import { checkMediaType } from "./media-type.js";
+import { checkBodyHeaders } from "./media-type.js";
 import { JSON_UTF8, Responder } from "./reply.js";
 import { createRouter, type Handler } from "./router.js";
 
@@ -79,7 +79,7 @@ export function buildApp({
 
   // /predict reads JSON whatever the body is labelled (curl -d says form-encoded)
   function predict(req: IncomingMessage, res: ServerResponse): void {
-    checkMediaType(req.headers["content-type"]);
+    checkBodyHeaders(req.headers);
     readBody(req, API_MAX_BODY_BYTES, (tooLarge, text) => {
       if (tooLarge) {
         reply.error(res, tooLarge);
@@ -95,8 +95,8 @@ export function buildApp({
 
   // /invocations reads the body as its Content-Type says and answers as Accept asks
   function invocations(req: IncomingMessage, res: ServerResponse): void {
+    checkBodyHeaders(req.headers);
     const type = req.headers["content-type"];
-    checkMediaType(type);
     const input = requestType(type);
     const output = responseType(req.headers.accept);
     readBody(req, INVOCATIONS_MAX_BODY_BYTES, (tooLarge, text) => {

@@ -6,7 +6,8 @@
 import { parse as parseContentType } from "content-type";
 import Negotiator from "negotiator";
 import { csvRecordToRow, splitCsvLine } from "../core/csv.js";
-import { InputError, parseRow } from "../core/input.js";
+import { InputError } from "../core/input.js";
+import { parseJsonLine } from "../core/lines.js";
 import type { Prediction } from "../core/predictor.js";
 import { HttpError, parseJsonBody } from "./errors.js";
 import { rowsFromJson } from "./predict-api.js";
@@ -66,15 +67,24 @@ export function responseType(accept: string | undefined): MediaType {
 }
 
 /** Lines of a line-based body; one trailing newline is not a line. */
-function bodyLines(text: string): string[] {
+export function bodyLines(text: string): string[] {
   const lines = text.split(/\r?\n/);
   if (lines.at(-1) === "") lines.pop();
   if (lines.length === 0) throw new InputError("", "no rows: send at least one line");
   return lines;
 }
 
-function lineRow(line: string, index: number, read: (line: string) => number[]): number[] {
+/**
+ * The row of line `index` (from 0) of a CSV or JSON-lines body, errors naming the line: pure, so a
+ * caller may read a large body a slice of lines at a time.
+ */
+export function lineRow(
+  type: typeof CSV_TYPE | typeof JSONLINES_TYPE,
+  line: string,
+  index: number,
+): number[] {
   const path = `line ${index + 1}`;
+  const read = type === CSV_TYPE ? (l: string) => csvRecordToRow(splitCsvLine(l)) : parseJsonLine;
   if (line.trim() === "") throw new InputError(path, "is empty; every line must hold one row");
   try {
     return read(line);
@@ -92,21 +102,8 @@ export function parseInvocation(type: MediaType, text: string): number[][] {
       // as /predict reads it; the 6 MiB body limit bounds the rows here
       return rowsFromJson(parseJsonBody(text), Number.POSITIVE_INFINITY).rows;
     case CSV_TYPE:
-      return bodyLines(text).map((line, i) =>
-        lineRow(line, i, (l) => csvRecordToRow(splitCsvLine(l))),
-      );
     case JSONLINES_TYPE:
-      return bodyLines(text).map((line, i) =>
-        lineRow(line, i, (l) => {
-          let value: unknown;
-          try {
-            value = JSON.parse(l);
-          } catch (error) {
-            throw new InputError("", `not valid JSON (${(error as Error).message})`);
-          }
-          return parseRow(value);
-        }),
-      );
+      return bodyLines(text).map((line, i) => lineRow(type, line, i));
   }
 }
 
