@@ -123,7 +123,7 @@ export function buildProgram(): Command {
     .command("predict")
     .description(
       "Predict the species of every row of a CSV (header optional) or JSON-lines input; one JSON line out per row, in order. " +
-        'A bad row gives {"error": ...} and the command exits 1 at the end.',
+        'A bad row gives {"error": ...} and the command exits 1 at the end; a bad CSV header stops it there (exit 1).',
     )
     .option(
       "--model <path>",
@@ -153,6 +153,11 @@ export function buildProgram(): Command {
         process.stderr.write(
           `\r${result.rows.toLocaleString("en")} rows, ${result.errors} with errors\n`,
         );
+      if (result.stopped === "bad_header")
+        process.stderr.write(
+          "iris-mlops: stopped at the bad header: the rows after it would be read in the wrong columns, so none was predicted; fix the header or remove it\n",
+        );
+      // a closed output (`| head -1`) is the reader's choice: stop quietly
       if (result.errors > 0) process.exitCode = 1;
     },
   );

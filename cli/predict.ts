@@ -3,11 +3,12 @@
  * in order. Reads and writes as streams, so memory stays flat whatever the input's size.
  */
 import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { csvHeader, csvRecordToRow, splitCsvLine } from "../core/csv.js";
-import { InputError, parseRow } from "../core/input.js";
+import { InputError } from "../core/input.js";
+import { lineTooLong, parseJsonLine } from "../core/lines.js";
 import type { Predictor } from "../core/predictor.js";
+import { readLines } from "./lines.js";
 
 /** Output lines per write: few enough to keep memory flat, enough to make writes cheap. */
 const OUTPUT_BATCH = 256;
@@ -23,16 +24,22 @@ export interface PredictStreamOptions {
 export interface PredictStreamResult {
   rows: number;
   errors: number;
+  /**
+   * Why reading stopped before the end: a bad CSV header (the rows after it would be read in
+   * the wrong columns, so none is predicted), or the output closed (`| head`), undefined if not.
+   */
+  stopped?: "bad_header" | "output_closed";
 }
 
-function parseJsonLine(line: string): number[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (error) {
-    throw new InputError("", `not valid JSON (${(error as Error).message})`);
-  }
-  return parseRow(value);
+/** Resolves when `output` can take more, or is gone (closed or failed). */
+function drained(output: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      output.off("drain", done).off("close", done).off("error", done);
+      resolve();
+    };
+    output.on("drain", done).on("close", done).on("error", done);
+  });
 }
 
 export async function predictStream(
@@ -41,7 +48,6 @@ export async function predictStream(
   output: Writable,
   { format, onProgress }: PredictStreamOptions,
 ): Promise<PredictStreamResult> {
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let kind: InputFormat = format;
   let order: number[] | undefined;
   let lineNumber = 0;
@@ -49,23 +55,42 @@ export async function predictStream(
   let errors = 0;
   // lines go out in batches: one write per line cost a system call each on a file or pipe
   let pending: string[] = [];
+  // a reader that goes away (EPIPE from `| head -1`) ends the run quietly; other failures throw
+  let closed = false;
+  let failure: Error | undefined;
+  const onError = (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") closed = true;
+    else failure = error;
+  };
+  output.on("error", onError);
+  const gone = () => closed || failure !== undefined || output.destroyed;
   const flush = async () => {
     const text = pending.join("");
     pending = [];
-    if (!output.write(text)) await new Promise((resolve) => output.once("drain", resolve));
+    if (gone()) return;
+    if (!output.write(text)) await drained(output);
   };
-  for await (const raw of lines) {
+  let stopped: PredictStreamResult["stopped"];
+  for await (const next of readLines(input)) {
     lineNumber++;
-    const line = raw.trim();
+    if (gone()) break;
+    const line = next.text?.trim();
     if (line === "") continue;
-    if (kind === "auto") kind = line.startsWith("{") || line.startsWith("[") ? "jsonl" : "csv";
+    if (kind === "auto" && line !== undefined)
+      kind = line.startsWith("{") || line.startsWith("[") ? "jsonl" : "csv";
     let result: string;
     try {
+      if (line === undefined) throw lineTooLong(next.tooLong as number);
       let row: number[];
       if (kind === "csv") {
         const fields = splitCsvLine(line);
         if (rows === 0 && errors === 0 && order === undefined) {
-          order = csvHeader(fields);
+          try {
+            order = csvHeader(fields);
+          } catch (error) {
+            stopped = "bad_header";
+            throw error;
+          }
           if (order) continue;
         }
         row = csvRecordToRow(fields, "", order);
@@ -80,11 +105,15 @@ export async function predictStream(
     }
     rows++;
     pending.push(`${result}\n`);
+    if (stopped) break;
     if (pending.length === OUTPUT_BATCH) await flush();
     if (onProgress && rows % 10_000 === 0) onProgress(rows);
   }
   if (pending.length > 0) await flush();
-  return { rows, errors };
+  // onError stays: a closed pipe may still report EPIPE for the last write, after this returns
+  if (failure) throw failure;
+  if (gone()) stopped = "output_closed";
+  return stopped ? { rows, errors, stopped } : { rows, errors };
 }
 
 export function openInput(path: string): Readable {

@@ -27,7 +27,7 @@ import { readBody } from "./body.js";
 import { createHttpServer, DEFAULT_TIMEOUTS, type Timeouts } from "./http-server.js";
 import { DEFAULT_IN_FLIGHT, InFlight, type InFlightBudget } from "./in-flight.js";
 import { type Logger, silentLogger } from "./log.js";
-import { checkMediaType } from "./media-type.js";
+import { checkBodyHeaders } from "./media-type.js";
 import { JSON_UTF8, Responder } from "./reply.js";
 import { createRouter, type Handler } from "./router.js";
 import { inSlices } from "./slices.js";
@@ -112,7 +112,7 @@ export function buildApp({
 
   // /predict reads JSON whatever the body is labelled (curl -d says form-encoded)
   function predict(req: IncomingMessage, res: ServerResponse): void {
-    checkMediaType(req.headers["content-type"]);
+    checkBodyHeaders(req.headers);
     if (!admitted(res)) return;
     readBody(req, res, predictBody, (refused, text) => {
       if (refused) {
@@ -130,8 +130,8 @@ export function buildApp({
   // /invocations reads the body as its Content-Type says and answers as Accept asks; a large
   // batch is read, predicted and written in slices that let other requests in between
   function invocations(req: IncomingMessage, res: ServerResponse): void {
+    checkBodyHeaders(req.headers);
     const type = req.headers["content-type"];
-    checkMediaType(type);
     const input = requestType(type);
     const output = responseType(req.headers.accept);
     if (!admitted(res)) return;

@@ -4,6 +4,8 @@
  * empty header) is refused with 415 before it is read, on every route that reads a body, as the
  * fastify server did. Whether the route can read that type is the route's business.
  */
+import type { IncomingHttpHeaders } from "node:http";
+import { checkBodyEncoding } from "../serving/body-encoding.js";
 import { HttpError } from "../serving/errors.js";
 
 const TOKEN = "[\\w!#$%&'*+.^`|~-]+";
@@ -24,4 +26,10 @@ export function checkMediaType(header: string | undefined): void {
     "unsupported_media_type",
     `Content-Type ${JSON.stringify(header)} is not a valid media type`,
   );
+}
+
+/** Throws 415 for a body the server cannot read: not a media type, compressed, not UTF-8. */
+export function checkBodyHeaders(headers: IncomingHttpHeaders): void {
+  checkMediaType(headers["content-type"]);
+  checkBodyEncoding(headers);
 }

@@ -49,21 +49,24 @@ export function toHttpError(error: unknown): HttpError {
   );
 }
 
+const JSON_ACCEPTED =
+  'a JSON measurement object, an array of 4 numbers, or {"instances": [...]} of either';
+
 export function parseJsonBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     // a blank body is not JSON either; it gets its own message (looked for only on failure)
     if (text.trim() === "")
-      throw new HttpError(
-        400,
-        "bad_json",
-        'the body is empty; send a JSON measurement object or {"instances": [...]}',
-      );
+      throw new HttpError(400, "bad_json", `the body is empty; send ${JSON_ACCEPTED}`);
+    // gzip's magic number: the client compressed the body without saying so in Content-Encoding
+    const hint = text.startsWith("\u001f\ufffd")
+      ? "it looks gzip-compressed: send it uncompressed"
+      : `send ${JSON_ACCEPTED}`;
     throw new HttpError(
       400,
       "bad_json",
-      `the body is not valid JSON (${(error as Error).message})`,
+      `the body is not valid JSON (${(error as Error).message}); ${hint}`,
     );
   }
 }

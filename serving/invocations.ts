@@ -7,6 +7,7 @@ import { parse as parseContentType } from "content-type";
 import Negotiator from "negotiator";
 import { csvRecordToRow, splitCsvLine } from "../core/csv.js";
 import { InputError, isBatch, parseRow } from "../core/input.js";
+import { parseJsonLine } from "../core/lines.js";
 import type { Prediction } from "../core/predictor.js";
 import { HttpError, parseJsonBody } from "./errors.js";
 import { rowsFromJson } from "./predict-api.js";
@@ -65,8 +66,17 @@ export function responseType(accept: string | undefined): MediaType {
   return chosen as MediaType;
 }
 
-function lineRow(line: string, index: number, read: (line: string) => number[]): number[] {
+/**
+ * The row of line `index` (from 0) of a CSV or JSON-lines body, errors naming the line: pure, so a
+ * caller may read a large body a slice of lines at a time.
+ */
+export function lineRow(
+  type: typeof CSV_TYPE | typeof JSONLINES_TYPE,
+  line: string,
+  index: number,
+): number[] {
   const path = `line ${index + 1}`;
+  const read = type === CSV_TYPE ? (l: string) => csvRecordToRow(splitCsvLine(l)) : parseJsonLine;
   if (line.trim() === "") throw new InputError(path, "is empty; every line must hold one row");
   try {
     return read(line);
@@ -86,25 +96,13 @@ export interface RowSource {
   next(): number[] | undefined;
 }
 
-const csvRow = (line: string) => csvRecordToRow(splitCsvLine(line));
-
-function jsonLineRow(line: string): number[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (error) {
-    throw new InputError("", `not valid JSON (${(error as Error).message})`);
-  }
-  return parseRow(value);
-}
-
 function rowsOf(rows: readonly number[][]): RowSource {
   let i = 0;
   return { next: () => rows[i++] };
 }
 
 /** The lines of a body (one trailing newline is not a line), found one by one. */
-function lineSource(text: string, read: (line: string) => number[]): RowSource {
+function lineSource(text: string, type: typeof CSV_TYPE | typeof JSONLINES_TYPE): RowSource {
   if (text === "") throw new InputError("", "no rows: send at least one line");
   let at = 0;
   let index = 0;
@@ -118,7 +116,7 @@ function lineSource(text: string, read: (line: string) => number[]): RowSource {
         end = text.length;
       } else line = text.slice(at, end > at && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
       at = end + 1;
-      return lineRow(line, index++, read);
+      return lineRow(type, line, index++);
     },
   };
 }
@@ -153,7 +151,7 @@ export function rowSource(type: MediaType, text: string): RowSource {
       return jsonSource(parseJsonBody(text));
     case CSV_TYPE:
     case JSONLINES_TYPE:
-      return lineSource(text, type === CSV_TYPE ? csvRow : jsonLineRow);
+      return lineSource(text, type);
   }
 }
 

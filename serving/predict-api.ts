@@ -3,7 +3,7 @@
  * a measurement object (or a 4-number array) answers one prediction; `{"instances": [...]}`
  * (or a bare array of rows) answers `{"predictions": [...]}`; both carry `model_version`.
  */
-import { parseBatch, parseRows } from "../core/input.js";
+import { isBatch, parseBatch, parseRows } from "../core/input.js";
 import type { Prediction, Predictor } from "../core/predictor.js";
 import { HttpError, parseJsonBody } from "./errors.js";
 import { API_MAX_BODY_BYTES, API_MAX_INSTANCES } from "./limits.js";
@@ -43,16 +43,21 @@ export function rowsFromJson(
       throw new HttpError(
         400,
         "bad_input",
-        `unknown field ${JSON.stringify(extra[0])} beside "instances"`,
+        `unknown field ${JSON.stringify(extra[0])} beside "instances"; a batch is {"instances": [...]} and nothing else`,
       );
     }
     if (Array.isArray(value.instances) && value.instances.length > maxInstances) {
-      throw tooMany(value.instances.length, maxInstances);
+      throw tooMany(`"instances" holds ${count(value.instances.length)} rows`, maxInstances);
     }
     return { rows: parseBatch(value.instances, "instances"), batch: true };
   }
-  if (Array.isArray(value) && value.length > maxInstances)
-    throw tooMany(value.length, maxInstances);
+  if (Array.isArray(value) && value.length > maxInstances) {
+    const items = isBatch(value) ? "rows" : "items (not rows: the first is not an array or object)";
+    throw tooMany(
+      `the body is a bare list of ${count(value.length)} ${items}, read as ${count(value.length)} instances`,
+      maxInstances,
+    );
+  }
   return parseRows(value);
 }
 
@@ -64,10 +69,12 @@ export function predictFromBody(predictor: Predictor, text: string): PredictResp
   return { ...predictor.predict(rows[0] as number[]), model_version };
 }
 
-function tooMany(count: number, limit: number): HttpError {
+const count = (n: number) => n.toLocaleString("en");
+
+function tooMany(received: string, limit: number): HttpError {
   return new HttpError(
     413,
     "payload_too_large",
-    `${count} instances; the limit is ${limit} per request`,
+    `${received}; the limit is ${count(limit)} instances per request. One flower is an array of 4 numbers or a measurement object; a batch is an array of such rows, or {"instances": [...]}: send at most ${count(limit)} per request`,
   );
 }

@@ -18,10 +18,17 @@ import {
   withRetries,
 } from "./model-retry.js";
 
+/** A loop, not `/\/+$/`, which backtracks quadratically on a long run of slashes. */
+function withoutTrailingSlashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === "/") end--;
+  return text.slice(0, end);
+}
+
 /** The object's URL: path-style on a custom endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL), or for buckets with dots; else virtual-hosted. */
 export function objectUrl({ bucket, key }: S3Location, region: string, endpoint?: string): string {
   const path = checkModelKey(key).split("/").map(encodeURIComponent).join("/");
-  if (endpoint) return `${endpoint.replace(/\/+$/, "")}/${bucket}/${path}`;
+  if (endpoint) return `${withoutTrailingSlashes(endpoint)}/${bucket}/${path}`;
   if (bucket.includes(".")) return `https://s3.${region}.amazonaws.com/${bucket}/${path}`;
   return `https://${bucket}.s3.${region}.amazonaws.com/${path}`;
 }

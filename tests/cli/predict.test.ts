@@ -131,17 +131,18 @@ describe("cli: predict", function () {
     assert.match(errors[4] as string, /^line 6, expected an object/);
   });
 
-  it("a header that is not the four features is an error line, and the data after it still counts", async () => {
-    const { code, lines } = await runCli(["predict", "--model", model.dir], {
-      input: `a,b,c,d\n${csvRows()[0]}\n`,
+  it("a header that is not the four features is an error line, and nothing after it is predicted, exit 1", async () => {
+    // the issue's reproduction: a typo in one name used to predict both rows in the default order
+    const { code, lines, stderr } = await runCli(["predict", "--model", model.dir], {
+      input: "petal_width,petal_length,sepal_width,sepal_lenght\n0.2,1.4,3.5,5.1\n2.5,6,3.3,6.3\n",
     });
     assert.equal(code, 1);
-    assert.equal(lines.length, 2);
+    assert.equal(lines.length, 1, lines.join("\n"));
     assert.match(
       JSON.parse(lines[0] as string).error,
-      /^line 1, header: a header names exactly sepal_length/,
+      /^line 1, header: a header names exactly sepal_length, sepal_width, petal_length, petal_width, got petal_width, petal_length, sepal_width, sepal_lenght/,
     );
-    assert.equal(lines[1], expected[0]);
+    assert.match(stderr, /stopped at the bad header: .*none was predicted; fix the header/);
   });
 
   it("empty input: no output, exit 0", async () => {

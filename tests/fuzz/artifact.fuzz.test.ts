@@ -1,0 +1,174 @@
+/**
+ * Fuzzing the artifact loader (core/archive.ts, core/artifact.ts, core/predictor.ts): a real
+ * model.tar.gz with its bytes damaged, cut short, re-gzipped with damaged tar bytes, or re-made
+ * with edited manifests and model files. A model is either loaded and predicts, or refused with
+ * an ArtifactError, within the per-call budgets.
+ */
+import assert from "node:assert/strict";
+import { gunzipSync, gzipSync } from "node:zlib";
+import fc from "fast-check";
+import type * as tar from "tar-stream";
+import { packTarGz } from "../../core/archive.js";
+import {
+  ArtifactError,
+  COMPILED_JSON,
+  MANIFEST,
+  MODEL_JSON,
+  sealArtifact,
+} from "../../core/artifact.js";
+import { loadPredictor } from "../../core/predictor.js";
+import { makeTarGz } from "../helpers/archive.js";
+import { type TrainedModel, trainedModel } from "../helpers/model.js";
+import { fuzzParameters, fuzzTimeout, shown, withinBudget } from "./budget.js";
+
+/** Damage to bytes: bits flipped, bytes overwritten, cut short, bytes inserted. */
+const damage = fc.oneof(
+  fc
+    .array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 8 })
+    .map((flips) => (b: Buffer) => {
+      const copy = Buffer.from(b);
+      for (const [at, bit] of flips)
+        copy[at % copy.length] = (copy[at % copy.length] as number) ^ (1 << bit);
+      return copy;
+    }),
+  fc
+    .tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 16 }))
+    .map(([at, bytes]) => (b: Buffer) => {
+      const copy = Buffer.from(b);
+      copy.set(bytes.subarray(0, Math.max(0, copy.length - (at % copy.length))), at % copy.length);
+      return copy;
+    }),
+  fc.nat().map((at) => (b: Buffer) => b.subarray(0, at % (b.length + 1))),
+  fc
+    .tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 16 }))
+    .map(([at, bytes]) => (b: Buffer) => {
+      const i = at % (b.length + 1);
+      return Buffer.concat([b.subarray(0, i), bytes, b.subarray(i)]);
+    }),
+);
+
+/** Edits to the JSON of one file: a key dropped, a value replaced by another JSON value. */
+const jsonEdit = fc
+  .tuple(fc.nat(), fc.jsonValue({ maxDepth: 2 }), fc.boolean())
+  .map(([pick, value, drop]) => (json: unknown) => {
+    if (typeof json !== "object" || json === null) return value;
+    const copy = structuredClone(json) as Record<string, unknown>;
+    const keys = Object.keys(copy);
+    const key = keys[pick % Math.max(1, keys.length)] ?? "x";
+    if (drop) delete copy[key];
+    else copy[key] = value;
+    return copy;
+  });
+
+describe("fuzz: the artifact loader", function () {
+  this.timeout(fuzzTimeout());
+  let model: TrainedModel;
+  before(async () => {
+    model = await trainedModel();
+  });
+
+  const loads = async (what: string, bytes: Uint8Array) => {
+    const outcome = await withinBudget(
+      what,
+      [ArtifactError],
+      async () => {
+        const predictor = await loadPredictor(bytes);
+        return predictor.predict([5.1, 3.5, 1.4, 0.2]);
+      },
+      bytes.length,
+    );
+    if (outcome.value) assert.ok(model.predictor.classes.includes(outcome.value.species));
+    return outcome;
+  };
+
+  it("damaged tarball bytes: loaded or refused with an ArtifactError", async () => {
+    await fc.assert(
+      fc.asyncProperty(damage, async (hurt) => {
+        await loads("damaged .tar.gz", hurt(model.tarball));
+      }),
+      fuzzParameters(300),
+    );
+  });
+
+  it("a damaged tar inside a good gzip: loaded or refused", async () => {
+    const tar = gunzipSync(model.tarball);
+    await fc.assert(
+      fc.asyncProperty(damage, async (hurt) => {
+        await loads("damaged tar", gzipSync(hurt(tar)));
+      }),
+      fuzzParameters(300),
+    );
+  });
+
+  it("archives with odd entries (folders, sub-folders, links, ./ names): loaded or refused", async () => {
+    const entry = fc.record({
+      name: fc.constantFrom(
+        "./",
+        ".",
+        "manifest.json",
+        "./manifest.json",
+        "model.json",
+        "compiled.json",
+        "sub/model.json",
+        "x",
+        "",
+      ),
+      type: fc.constantFrom("file", "directory", "symlink"),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(entry, { maxLength: 5 }), async (extra) => {
+        const entries = [
+          ...extra.map(({ name, type }) => ({
+            header: {
+              name: name || "x",
+              type,
+              ...(type === "symlink" ? { linkname: "model.json" } : {}),
+            } as Partial<tar.Header> & { name: string },
+            body: type === "file" ? "{}" : undefined,
+          })),
+          ...[...model.files].map(([name, body]) => ({ header: { name }, body })),
+        ];
+        await loads(`entries ${shown(extra)}`, await makeTarGz(entries));
+      }),
+      fuzzParameters(200),
+    );
+  });
+
+  it("edited manifests and model files, resealed or not: loaded or refused", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(MANIFEST, MODEL_JSON, COMPILED_JSON),
+        jsonEdit,
+        fc.boolean(),
+        async (name, edit, reseal) => {
+          const files = new Map(model.files);
+          const original = Buffer.from(files.get(name) as Uint8Array).toString();
+          const edited = JSON.stringify(edit(JSON.parse(original))) ?? "null";
+          files.set(name, Buffer.from(edited));
+          const text = (n: string) => Buffer.from(files.get(n) as Uint8Array).toString();
+          let sealed = files;
+          if (reseal && name !== MANIFEST) {
+            const {
+              format: _f,
+              model_version: _v,
+              files: _l,
+              ...rest
+            } = JSON.parse(text(MANIFEST));
+            sealed = sealArtifact(rest, {
+              [MODEL_JSON]: text(MODEL_JSON),
+              [COMPILED_JSON]: text(COMPILED_JSON),
+            });
+          }
+          const outcome = await loads(
+            `${name} edited to ${shown(edited)}`,
+            await packTarGz(sealed),
+          );
+          // an edit left unsealed never loads (the manifest's hashes catch it) unless it changed nothing
+          if (!reseal && name !== MANIFEST && outcome.value)
+            assert.equal(edited, original, `an unsealed edit to ${name} was loaded`);
+        },
+      ),
+      fuzzParameters(300),
+    );
+  });
+});

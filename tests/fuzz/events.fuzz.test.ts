@@ -1,0 +1,109 @@
+/**
+ * Fuzzing the Lambda's front door through its public entry, createApiHandler: API Gateway events
+ * of both payload formats with generated methods, paths, stages, headers, bodies (text and
+ * base64), as API Gateway builds them. Every answer is 2xx or 4xx, in the error shape when it is
+ * an error, within the per-call budgets.
+ */
+import assert from "node:assert/strict";
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import fc from "fast-check";
+import { createApiHandler } from "../../handlers/api.js";
+import { expectErrorBody } from "../helpers/error-shape.js";
+import { apiEvent, lambdaContext, type RequestSpec } from "../helpers/events.js";
+import { type TrainedModel, trainedModel } from "../helpers/model.js";
+import { contentEncoding, jsonBodyText, mediaTypeHeader } from "./arbitraries.js";
+import { fuzzParameters, fuzzTimeout, shown, withinBudget } from "./budget.js";
+
+/** Metrics that go nowhere: the fuzz run would otherwise print an EMF line per call. */
+const noMetrics = {
+  addMetric() {},
+  addDimension() {
+    return this;
+  },
+  singleMetric() {
+    return this;
+  },
+  captureColdStartMetric() {},
+  publishStoredMetrics() {},
+} as unknown as Metrics;
+
+const header = fc.tuple(
+  fc.constantFrom(
+    "Content-Type",
+    "content-type",
+    "Accept",
+    "Content-Encoding",
+    "Origin",
+    "X-Other",
+    "Content-Length",
+  ),
+  fc.string({ maxLength: 20 }),
+);
+
+const spec: fc.Arbitrary<RequestSpec> = fc.record(
+  {
+    method: fc.oneof(
+      fc.constantFrom("POST", "GET", "OPTIONS", "post", "PUT", ""),
+      fc.string({ maxLength: 6 }),
+    ),
+    path: fc.oneof(
+      fc.constantFrom("/predict", "/predict/", "/health", "/", "", "/prod/predict", "/predict//"),
+      fc.string({ maxLength: 12 }).map((s) => `/${s}`),
+    ),
+    headers: fc
+      .tuple(mediaTypeHeader, contentEncoding, fc.array(header, { maxLength: 3 }))
+      .map(([type, encoding, more]): [string, string][] => [
+        ["content-type", type],
+        ...(encoding === undefined ? [] : [["content-encoding", encoding] as [string, string]]),
+        ...more,
+      ]),
+    body: fc.oneof(jsonBodyText, fc.constant(null)),
+    bodyBytes: fc.uint8Array({ maxLength: 64 }),
+    base64: fc.boolean(),
+    stage: fc.constantFrom("prod", "$default", "dev"),
+    requestId: fc.string({ maxLength: 8 }),
+  },
+  { requiredKeys: ["method", "path", "headers", "body"] },
+);
+
+describe("fuzz: API Gateway events through the Lambda handler", function () {
+  this.timeout(fuzzTimeout());
+  let model: TrainedModel;
+  before(async () => {
+    model = await trainedModel();
+  });
+
+  it("answers 2xx or 4xx in the error shape, within budget", async () => {
+    const handler = createApiHandler({
+      loadModel: async () => model.predictor,
+      logger: new Logger({ serviceName: "iris-mlops", logLevel: "SILENT" }),
+      metrics: noMetrics,
+      corsOrigins: ["https://app.example"],
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        spec,
+        fc.constantFrom("1.0", "2.0") as fc.Arbitrary<"1.0" | "2.0">,
+        async (request, format) => {
+          const event = apiEvent(format, request);
+          const what = `${format} ${shown(request)}`;
+          const outcome = await withinBudget(
+            what,
+            [],
+            () => handler(event, lambdaContext()),
+            JSON.stringify(event).length,
+          );
+          const result = outcome.value as NonNullable<typeof outcome.value>;
+          assert.ok(
+            result.statusCode >= 200 && result.statusCode < 500,
+            `${result.statusCode} for ${what}: ${result.body}`,
+          );
+          if (result.statusCode >= 400) expectErrorBody(result.body);
+          else if (result.statusCode === 200) assert.doesNotThrow(() => JSON.parse(result.body));
+        },
+      ),
+      fuzzParameters(1_500),
+    );
+  });
+});

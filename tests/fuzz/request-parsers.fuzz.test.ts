@@ -1,0 +1,162 @@
+/**
+ * Fuzzing the request parsers (issue 8): the JSON body of /predict and /invocations, CSV and
+ * JSON-lines bodies, and the Content-Type / Accept / Content-Encoding checks. Each call must
+ * answer or throw one of the project's input errors within its budgets (tests/fuzz/budget.ts);
+ * and what CSV or JSON lines accept must predict as the same rows sent as JSON.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { csvHeader, splitCsvLine } from "../../core/csv.js";
+import { InputError } from "../../core/input.js";
+import { checkBodyHeaders } from "../../server/media-type.js";
+import { checkBodyEncoding } from "../../serving/body-encoding.js";
+import { HttpError } from "../../serving/errors.js";
+import {
+  CSV_TYPE,
+  formatInvocation,
+  JSON_TYPE,
+  JSONLINES_TYPE,
+  parseInvocation,
+  requestType,
+  responseType,
+} from "../../serving/invocations.js";
+import { predictFromBody } from "../../serving/predict-api.js";
+import { type TrainedModel, trainedModel } from "../helpers/model.js";
+import {
+  contentEncoding,
+  csvLine,
+  jsonBodyText,
+  jsonLine,
+  linesBody,
+  mediaTypeHeader,
+} from "./arbitraries.js";
+import { fuzzParameters, fuzzTimeout, shown, withinBudget } from "./budget.js";
+
+const INPUT_ERRORS = [InputError, HttpError];
+
+describe("fuzz: request parsers", function () {
+  this.timeout(fuzzTimeout());
+  let model: TrainedModel;
+  before(async () => {
+    model = await trainedModel();
+  });
+
+  it("the JSON body (/predict): an answer or a 4xx, within budget", async () => {
+    await fc.assert(
+      fc.asyncProperty(jsonBodyText, async (text) => {
+        const outcome = await withinBudget(
+          `/predict ${shown(text)}`,
+          INPUT_ERRORS,
+          () => predictFromBody(model.predictor, text),
+          text.length,
+        );
+        if (outcome.error instanceof HttpError) assert.ok(outcome.error.status < 500);
+      }),
+      fuzzParameters(1_500),
+    );
+  });
+
+  it("the JSON body (/invocations) reads as /predict does", async () => {
+    await fc.assert(
+      fc.asyncProperty(jsonBodyText, async (text) => {
+        const invocation = await withinBudget(
+          `/invocations ${shown(text)}`,
+          INPUT_ERRORS,
+          () => parseInvocation(JSON_TYPE, text),
+          text.length,
+        );
+        if (invocation.value === undefined) return;
+        // what /invocations accepts under /predict's limit, /predict accepts as the same rows
+        if (invocation.value.length <= 10_000) {
+          const predicted = predictFromBody(model.predictor, text);
+          const predictions = "predictions" in predicted ? predicted.predictions : [predicted];
+          assert.deepEqual(
+            predictions.map((p) => p.species),
+            model.predictor.predictBatch(invocation.value).map((p) => p.species),
+          );
+        }
+      }),
+      fuzzParameters(1_000),
+    );
+  });
+
+  for (const [type, line] of [
+    [CSV_TYPE, csvLine],
+    [JSONLINES_TYPE, jsonLine],
+  ] as const) {
+    it(`${type} bodies: rows or a 400 naming the line; accepted rows predict as JSON does`, async () => {
+      await fc.assert(
+        fc.asyncProperty(linesBody(line), async (text) => {
+          const outcome = await withinBudget(
+            `${type} ${shown(text)}`,
+            INPUT_ERRORS,
+            () => parseInvocation(type, text),
+            text.length,
+          );
+          if (outcome.error) {
+            assert.match(outcome.error.message, /^(line \d+|no rows)/);
+            return;
+          }
+          const rows = outcome.value;
+          // the answer in every format this body could ask for
+          const predictions = model.predictor.predictBatch(rows);
+          for (const format of [JSON_TYPE, CSV_TYPE, JSONLINES_TYPE] as const)
+            assert.ok(formatInvocation(format, predictions, "v").length > 0);
+          for (const r of rows)
+            assert.ok(r.length === 4 && r.every((x) => Number.isFinite(x) && x > 0));
+          const viaJson = parseInvocation(JSON_TYPE, JSON.stringify(rows.map((r) => [...r])));
+          assert.deepEqual(viaJson, rows);
+          assert.deepEqual(
+            model.predictor.predictBatch(viaJson),
+            model.predictor.predictBatch(rows),
+          );
+        }),
+        fuzzParameters(1_500),
+      );
+    });
+  }
+
+  it("CSV lines as the CLI reads them: a header, a data line or an InputError", async () => {
+    await fc.assert(
+      fc.asyncProperty(csvLine, async (line) => {
+        await withinBudget(
+          `header ${shown(line)}`,
+          [InputError],
+          () => csvHeader(splitCsvLine(line)),
+          line.length,
+        );
+      }),
+      fuzzParameters(1_000),
+    );
+  });
+
+  it("Content-Type, Accept and Content-Encoding: a media type, or 406/415, within budget", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        mediaTypeHeader,
+        mediaTypeHeader,
+        contentEncoding,
+        async (type, accept, encoding) => {
+          const what = `content-type ${shown(type)} accept ${shown(accept)} encoding ${shown(encoding)}`;
+          const headers = { "content-type": type, "content-encoding": encoding };
+          for (const call of [
+            () => checkBodyHeaders(headers),
+            // node:http and API Gateway may hand a repeated header over as a list
+            () =>
+              checkBodyEncoding({
+                "content-type": [type],
+                "content-encoding": encoding?.split(","),
+              }),
+            () => requestType(type),
+            () => responseType(accept),
+          ]) {
+            const outcome = await withinBudget(what, [HttpError], call);
+            if (outcome.error)
+              assert.ok([406, 415].includes((outcome.error as HttpError).status), what);
+          }
+        },
+      ),
+      fuzzParameters(2_000),
+    );
+  });
+});
