@@ -96,7 +96,6 @@ export async function runStack(
   preview = false,
 ): Promise<ProgramRun> {
   const build = await tempDir("iam");
-  process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = "1";
   try {
     const api = (config["iris-mlops:api"] ?? {}) as object;
     const image = (config["iris-mlops:image"] ?? {}) as object;
@@ -116,7 +115,6 @@ export async function runStack(
     await settle(recorder, [outputs.apiUrl, outputs.dashboardName]);
     return { stack, resources: [...recorder.resources], invokes: [...recorder.invokes] };
   } finally {
-    delete process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
     await build.remove();
   }
 }

@@ -233,7 +233,6 @@ describe("the dev deploy role covers what the dev stack creates", () => {
   let created: Registered[];
   before(async () => {
     build = await tempDir("scope");
-    process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = "1";
     const mocks = await useMocks(
       {
         "iris-mlops:model": { trees: 5, folds: 2 },
@@ -251,7 +250,6 @@ describe("the dev deploy role covers what the dev stack creates", () => {
   });
   after(async () => {
     await build.remove();
-    delete process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
   });
 
   it("uses the autonaming pattern the scope assumes", async () => {

@@ -42,8 +42,6 @@ const PARALLEL_RUNS = 3;
 
 // `pulumi config set repository …` as docs/ci-cd.md has the bootstrap stack set up
 const BOOTSTRAP_CONFIG = { repository: "octo-org/iris-mlops" };
-// what the deploy workflows set for `pulumi up` (.github/workflows/pulumi-up.yml)
-const WORKFLOW_ENV = { BUILDX_NO_DEFAULT_ATTESTATIONS: "1" };
 
 async function runPlanned(p: Planned, clones: Record<string, Clone>): Promise<RunResult> {
   const root = (clones[p.clone] as Clone).dir;
@@ -52,7 +50,7 @@ async function runPlanned(p: Planned, clones: Record<string, Clone>): Promise<Ru
     stack: p.stack,
     dryRun: p.dryRun,
     config: p.program === "bootstrap" ? BOOTSTRAP_CONFIG : {},
-    env: { ...WORKFLOW_ENV, ...(p.typeCheck ? {} : { PULUMI_NODEJS_TRANSPILE_ONLY: "true" }) },
+    env: p.typeCheck ? {} : { PULUMI_NODEJS_TRANSPILE_ONLY: "true" },
     limitMs: 300_000,
   });
 }

@@ -87,16 +87,11 @@ function nameOf(r: Registered, stack: string): { rule: NameRule; name: string } 
 
 describe("names derived from the stack name", () => {
   let build: Awaited<ReturnType<typeof tempDir>>;
-  let saved: string | undefined;
   before(async () => {
     build = await tempDir("names");
-    saved = process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
-    process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = "1";
   });
   after(async () => {
     await build.remove();
-    if (saved === undefined) delete process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
-    else process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = saved;
   });
 
   it("at the longest stack name allowed, every name the program registers is one AWS accepts", async () => {

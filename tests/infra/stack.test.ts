@@ -45,16 +45,11 @@ const SAGEMAKER_TYPES = [
 
 describe("the iris-mlops stack", () => {
   let build: Awaited<ReturnType<typeof tempDir>>;
-  let savedAttestations: string | undefined;
   before(async () => {
     build = await tempDir("stack");
-    savedAttestations = process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
-    process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = "1";
   });
   after(async () => {
     await build.remove();
-    if (savedAttestations === undefined) delete process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
-    else process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = savedAttestations;
   });
 
   /** Run the program under mocks with this configuration, the way the CLI would. */
