@@ -6,7 +6,6 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import type { Predictor } from "../core/predictor.js";
-import { checkBodyEncoding } from "../serving/body-encoding.js";
 import { errorBody, HttpError, toHttpError } from "../serving/errors.js";
 import { predictFromBody } from "../serving/predict-api.js";
 import { corsHeaders, PREFLIGHT_HEADERS } from "./cors.js";
@@ -82,7 +81,6 @@ export function createApiHandler({
           verified_by: predictor.verification,
         },
       };
-    checkBodyEncoding(request.headers);
     const result = predictFromBody(predictor, request.body);
     const predictions = "predictions" in result ? result.predictions : [result];
     for (const species of predictor.classes) {

@@ -6,7 +6,9 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
 import { z } from "zod";
+import { checkBodyEncoding } from "../serving/body-encoding.js";
 import { HttpError } from "../serving/errors.js";
+import { decodeUtf8Body } from "../serving/utf8-body.js";
 
 export type ApiEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
@@ -54,15 +56,8 @@ function describeIssue(error: z.ZodError): string {
   return `${where}: ${issue?.message ?? "invalid"}`;
 }
 
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
-
 function decodeBody(raw: string, base64: boolean): string {
-  if (!base64) return raw;
-  try {
-    return UTF8.decode(Buffer.from(raw, "base64"));
-  } catch {
-    throw new HttpError(400, "bad_json", "the body is not valid UTF-8; send UTF-8 JSON");
-  }
+  return base64 ? decodeUtf8Body(Buffer.from(raw, "base64"), "bad_json") : raw;
 }
 
 export function toApiRequest(event: unknown): ApiRequest {
@@ -76,6 +71,8 @@ export function toApiRequest(event: unknown): ApiRequest {
   for (const [name, value] of Object.entries(data.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
   }
+  // a body's declared encoding is checked before its bytes are read: a gzip body arrives base64
+  if (data.body) checkBodyEncoding(headers);
   const body = decodeBody(data.body ?? "", data.isBase64Encoded === true);
   let method: string;
   let path: string;

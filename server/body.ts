@@ -11,6 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ErrorCode, HttpError } from "../serving/errors.js";
+import { decodeUtf8Body } from "../serving/utf8-body.js";
 import type { InFlight } from "./in-flight.js";
 
 /**
@@ -99,16 +100,9 @@ export function readBody(
   const onEnd = () => {
     let text: string;
     try {
-      text = buffer === undefined ? "" : UTF8.decode(buffer.subarray(0, size));
-    } catch {
-      done(
-        new HttpError(
-          400,
-          invalidUtf8,
-          `the body is not valid UTF-8 (${size} bytes received); send UTF-8 text`,
-        ),
-        "",
-      );
+      text = buffer === undefined ? "" : decodeUtf8Body(buffer.subarray(0, size), invalidUtf8);
+    } catch (error) {
+      done(error as HttpError, "");
       return;
     }
     buffer = undefined;
@@ -122,5 +116,3 @@ export function readBody(
   req.on("data", onData);
   req.on("end", onEnd);
 }
-
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
