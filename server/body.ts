@@ -28,8 +28,8 @@ export function tooLarge(limit: number): HttpError {
   );
 }
 
-/** First size of a buffer for a body of unknown length; doubled as it fills. */
-const FIRST_CHUNKED_BYTES = 16 * 1024;
+/** First size of a body's buffer; doubled as it fills, up to the declared length or the limit. */
+const FIRST_BODY_BYTES = 16 * 1024;
 
 /**
  * Drop what is left of a refused body of which `received` bytes were read; once the body
@@ -77,7 +77,13 @@ export function readBody(
   const grow = (bytes: number): boolean => {
     const capacity = buffer?.length ?? 0;
     if (bytes <= capacity) return true;
-    const next = Math.min(limit, declared ?? Math.max(FIRST_CHUNKED_BYTES, capacity * 2, bytes));
+    // grown with what arrives, never to a declared length up front: a client that declares
+    // 6 MiB and sends nothing more must not hold 6 MiB of the budget
+    const next = Math.min(
+      limit,
+      declared ?? limit,
+      Math.max(FIRST_BODY_BYTES, capacity * 2, bytes),
+    );
     if (!inFlight.reserve(res, next - capacity)) return false;
     const bigger = Buffer.allocUnsafe(next);
     if (buffer !== undefined) buffer.copy(bigger, 0, 0, size);

@@ -46,12 +46,13 @@ describe("server/app.ts budgets (over sockets)", function () {
 
   it("answers 503 with Retry-After when the bodies in flight would pass the byte budget", async () => {
     const { open } = await serve({ budget: { bytes: 1024 * 1024 } });
+    const rows = (bytes: number) => CSV_ROW.repeat(Math.ceil(bytes / CSV_ROW.length));
     const holding = await open();
-    // a declared 700 KiB body, of which only the start comes: its bytes are reserved
-    await holding.write(`${post("/invocations", "text/csv", 700 * 1024)}${CSV_ROW}`);
+    // a declared 700 KiB body of which 600 KiB came: what came is held (with room to grow)
+    await holding.write(`${post("/invocations", "text/csv", 700 * 1024)}${rows(600 * 1024)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const second = await open();
-    await second.write(post("/invocations", "text/csv", 700 * 1024));
+    await second.write(`${post("/invocations", "text/csv", 700 * 1024)}${rows(600 * 1024)}`);
     const res = await second.response();
     assert.equal(res.status, 503);
     assert.equal(res.headers["retry-after"], "1");
@@ -63,6 +64,19 @@ describe("server/app.ts budgets (over sockets)", function () {
     const ping = await open();
     await ping.write("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n");
     assert.equal((await ping.response()).status, 200);
+  });
+
+  it("holds only the bytes that arrived: declaring large bodies and sending none locks no one out", async () => {
+    const { open } = await serve({ budget: { bytes: 1024 * 1024 } });
+    // together they declare 7 MiB against a 1 MiB budget, and send one row each
+    for (let i = 0; i < 10; i++) {
+      const idle = await open();
+      await idle.write(`${post("/invocations", "text/csv", 700 * 1024)}${CSV_ROW}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const small = await open();
+    await small.write(`${post("/predict", "application/json", 2)}{}`);
+    assert.equal((await small.response()).status, 400);
   });
 
   it("answers 503 when the requests in flight are at the request budget, and frees the slot after", async () => {
