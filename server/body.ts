@@ -114,8 +114,9 @@ export function readBody(
     buffer = undefined;
     done(undefined, text);
   };
-  // a declared length is reserved whole before a byte is read, so a busy server says so at once
-  if (declared !== undefined && declared > 0 && !grow(declared)) {
+  // the first slice of a declared body is reserved before a byte is read, so that a busy server
+  // says so at once; the rest as it arrives
+  if (declared !== undefined && declared > 0 && !grow(Math.min(declared, FIRST_BODY_BYTES))) {
     refuse(inFlight.busy());
     return;
   }

@@ -68,10 +68,10 @@ describe("server/app.ts budgets (over sockets)", function () {
 
   it("holds only the bytes that arrived: declaring large bodies and sending none locks no one out", async () => {
     const { open } = await serve({ budget: { bytes: 1024 * 1024 } });
-    // together they declare 7 MiB against a 1 MiB budget, and send one row each
+    // together they declare 5 MiB against a 1 MiB budget, and send one row each
     for (let i = 0; i < 10; i++) {
       const idle = await open();
-      await idle.write(`${post("/invocations", "text/csv", 700 * 1024)}${CSV_ROW}`);
+      await idle.write(`${post("/invocations", "text/csv", 512 * 1024)}${CSV_ROW}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
     const small = await open();
