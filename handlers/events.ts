@@ -56,8 +56,18 @@ function describeIssue(error: z.ZodError): string {
   return `${where}: ${issue?.message ?? "invalid"}`;
 }
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * The body as text, as the HTTP server reads it: base64 strictly (Buffer.from skips what is not
+ * base64, which would answer for a body that was not sent), and a leading byte-order mark
+ * dropped, as TextDecoder drops it.
+ */
 function decodeBody(raw: string, base64: boolean): string {
-  return base64 ? decodeUtf8Body(Buffer.from(raw, "base64"), "bad_json") : raw;
+  if (!base64) return raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  if (raw.length % 4 !== 0 || !BASE64.test(raw))
+    throw badEvent("isBase64Encoded is true but the body is not valid base64");
+  return decodeUtf8Body(Buffer.from(raw, "base64"), "bad_json");
 }
 
 export function toApiRequest(event: unknown): ApiRequest {
@@ -69,7 +79,11 @@ export function toApiRequest(event: unknown): ApiRequest {
   const data = parsed.data;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(data.headers ?? {})) {
-    if (value !== undefined) headers[name.toLowerCase()] = value;
+    if (value === undefined) continue;
+    // names differing only in case are one header (payload 1.0 keeps each spelling): join
+    // them, as node:http does, so that no spelling can hide another from the checks
+    const key = name.toLowerCase();
+    headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
   }
   // a body's declared encoding is checked before its bytes are read: a gzip body arrives base64
   if (data.body) checkBodyEncoding(headers);

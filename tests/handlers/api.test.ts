@@ -460,6 +460,37 @@ describe("handlers/api.ts createApiHandler", () => {
       assert.match(expectErrorBody(result.body, "bad_json").message, /UTF-8/);
     });
 
+    it("reads base64 strictly, drops a byte-order mark as the server does, and joins headers that differ only in case", async () => {
+      const { handler } = await build(loader(model.predictor).load);
+      const json = JSON.stringify(SETOSA);
+      const answer = async (event: unknown) => {
+        const [result] = await captureOutput(() => handler(event as ApiEvent, lambdaContext()));
+        return result;
+      };
+      // valid base64 with characters Buffer.from would skip: not what the client sent
+      const sprinkled = Buffer.from(json)
+        .toString("base64")
+        .replace(/(.{4})/g, "$1!");
+      for (const body of [sprinkled, "!!!!****"]) {
+        const result = await answer({
+          ...predictEvent("1.0", SETOSA),
+          body,
+          isBase64Encoded: true,
+        });
+        assert.equal(result.statusCode, 400, result.body);
+        assert.match(expectErrorBody(result.body, "bad_input").message, /not valid base64/);
+      }
+      const bom = await answer({ ...predictEvent("1.0", SETOSA), body: `\ufeff${json}` });
+      assert.equal(bom.statusCode, 200, bom.body);
+      // payload 1.0 keeps each spelling of a header; a second one must not hide the first
+      const event = predictEvent("1.0", SETOSA) as { headers?: Record<string, string> };
+      const hidden = await answer({
+        ...event,
+        headers: { ...event.headers, "Content-Encoding": "gzip", "content-encoding": "identity" },
+      });
+      assert.equal(hidden.statusCode, 415, hidden.body);
+    });
+
     it("answers events that are not API Gateway events without throwing", async () => {
       const { handler } = await build(loader(model.predictor).load);
       const odd: unknown[] = [
