@@ -52,7 +52,38 @@ export function toHttpError(error: unknown): HttpError {
 const JSON_ACCEPTED =
   'a JSON measurement object, an array of 4 numbers, or {"instances": [...]} of either';
 
+/**
+ * How deep a body may nest: `{"instances": [[...]]}` is 3 levels. A body of a few MiB of `[`
+ * is valid JSON that JSON.parse takes seconds over in one step, starving every other request.
+ */
+export const MAX_JSON_DEPTH = 8;
+
+/** Whether `text` nests past MAX_JSON_DEPTH; one pass, strings skipped. */
+function tooDeep(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 export function parseJsonBody(text: string): unknown {
+  if (tooDeep(text)) {
+    throw new HttpError(
+      400,
+      "bad_json",
+      `the body nests deeper than ${MAX_JSON_DEPTH} levels; send ${JSON_ACCEPTED} (at most 3 levels)`,
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (error) {

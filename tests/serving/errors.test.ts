@@ -1,7 +1,14 @@
 /** serving/errors.ts and limits: one error shape, and what maps to which status. */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { InputError } from "../../core/input.js";
-import { errorBody, HttpError, parseJsonBody, toHttpError } from "../../serving/errors.js";
+import {
+  errorBody,
+  HttpError,
+  MAX_JSON_DEPTH,
+  parseJsonBody,
+  toHttpError,
+} from "../../serving/errors.js";
 import { API_MAX_BODY_BYTES } from "../../serving/limits.js";
 import { checkBodySize } from "../../serving/predict-api.js";
 
@@ -51,5 +58,19 @@ describe("serving/errors.ts", () => {
       (error: unknown) => error instanceof HttpError && error.status === 413,
     );
     assert.throws(() => checkBodySize(11, 10), /the body is 11 bytes; the limit is 10/);
+  });
+
+  it("refuses a body nested past MAX_JSON_DEPTH before parsing it, counting no bracket inside a string", () => {
+    const nested = (depth: number, inner = "1") =>
+      `${"[".repeat(depth)}${inner}${"]".repeat(depth)}`;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.string(), (depth, text) => {
+        const body = nested(depth, JSON.stringify(`${text}[[[[[[[[[{{{{{{{{{`));
+        if (depth <= MAX_JSON_DEPTH) assert.deepEqual(parseJsonBody(body), JSON.parse(body));
+        else assert.throws(() => parseJsonBody(body), /nests deeper than 8 levels/);
+      }),
+    );
+    // the probe's body: 6 MB of brackets, valid JSON that JSON.parse takes seconds over
+    assert.throws(() => parseJsonBody(nested(3_000_000)), /nests deeper/);
   });
 });
