@@ -190,6 +190,8 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 /** A local file, refused before it is read when it is over `cap` (a model is never that big). */
 async function readCapped(path: string, cap: number, what: string): Promise<Buffer> {
   const info = await stat(path);
+  // a device or a FIFO reports size 0 and never ends (a tarball can carry a link to /dev/zero)
+  if (!info.isFile()) throw new ArtifactError(`${path} is not a regular file`);
   if (info.size > cap) {
     throw new ArtifactError(`${path} is ${info.size} bytes, over the ${mib(cap)} cap on ${what}`);
   }

@@ -47,6 +47,9 @@ OUT=""
 cleanup() {
   local status=$?
   trap - EXIT
+  # the clean-up runs to its end: a second signal (GitHub's cancel sends SIGINT, then SIGTERM)
+  # must not cut destroy short or skip stack rm; ignored here, ignored by pulumi too
+  trap '' INT TERM
   failed() { if [[ "$status" == 0 ]]; then status=1; fi; }
   if [[ "$created" == 1 ]]; then
     step "clean up: destroy $FULL, then remove it"
@@ -64,12 +67,18 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 step "create the stack $FULL"
+# a signal during init is held until init has returned, so that a stack it created is known
+# (created=1) and cleaned up; then it ends the run as it would have
+signalled=""
+trap 'signalled=130' INT
+trap 'signalled=143' TERM
 run pulumi stack init "$FULL" --non-interactive
 created=1
+trap 'exit 130' INT
+trap 'exit 143' TERM
+if [[ -n "$signalled" ]]; then exit "$signalled"; fi
 p config set aws:region "$REGION"
 # a throwaway stack: its bucket and image repository must go on destroy even when not empty
 p config set --path iris-mlops:bucket.forceDestroy true

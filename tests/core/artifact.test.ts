@@ -1,8 +1,9 @@
 /** The model artifact: reproducible tarball, manifest, every way of loading it, every way it is refused. */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
@@ -445,5 +446,16 @@ describe("artifact: refused, with an ArtifactError naming the file", () => {
     });
     const predictor = await loadPredictor(await packTarGz(files));
     assert.notEqual(predictor.modelVersion, model.predictor.modelVersion);
+  });
+
+  it("refuses a model folder whose file is a device or a FIFO (size 0, never ending), unread", async () => {
+    const dir = join(tmpdir(), `iris-devzero-${process.pid}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      await symlink("/dev/zero", join(dir, "manifest.json"));
+      await assert.rejects(loadArtifact(dir), /manifest\.json is not a regular file/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

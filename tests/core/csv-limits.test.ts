@@ -85,4 +85,11 @@ describe("csv: field and line limits", () => {
     refuses(() => checkLineLength("€".repeat(1366)), /the line is 4098 bytes/);
     checkLineLength("€".repeat(1365));
   });
+
+  it("refuses a quoted line that csv-parse would read as two records (a bare CR), losing none", () => {
+    assert.throws(
+      () => splitCsvLine('"5.1",3.5,1.4,0.2\r"6.3",3.3,6,2.5'),
+      (error: unknown) => error instanceof InputError && /holds 2 records/.test(error.message),
+    );
+  });
 });
