@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { loadArtifact, sha256 } from "../core/artifact.js";
+import { MANIFEST, readArtifactFiles, sha256, verifyArtifact } from "../core/artifact.js";
 import { fromWorkingDir } from "./paths.js";
 
 export interface ModelBucketArgs {
@@ -32,6 +32,8 @@ export interface ModelArtifactInfo {
   readonly modelVersion: string;
   /** sha256 (hex) of the tarball's bytes. */
   readonly sha256: string;
+  /** sha256 (hex) of its manifest.json: the pin of a reader that sees the files unpacked. */
+  readonly manifestSha256: string;
   readonly bytes: number;
   /** `models/<model version>/model.tar.gz`. */
   readonly key: string;
@@ -44,11 +46,13 @@ export async function readModelArtifact(path: string): Promise<ModelArtifactInfo
   const bytes = await readFile(path).catch((error: Error) => {
     throw new Error(`ModelBucket: cannot read the model at ${path} (${error.message})`);
   });
-  const { manifest } = await loadArtifact(bytes);
+  const files = await readArtifactFiles(bytes, path);
+  const { manifest } = verifyArtifact(files);
   return {
     path: resolve(path),
     modelVersion: manifest.model_version,
     sha256: sha256(bytes),
+    manifestSha256: sha256(files.get(MANIFEST) as Uint8Array),
     bytes: bytes.length,
     key: modelKeyFor(manifest.model_version),
   };
@@ -83,6 +87,8 @@ export class ModelBucket extends pulumi.ComponentResource {
   readonly modelVersion: pulumi.Output<string>;
   /** sha256 (hex) of the uploaded tarball: readers verify what they download against it. */
   readonly modelSha256: pulumi.Output<string>;
+  /** sha256 (hex) of its manifest.json: SageMaker's container, which sees it unpacked, checks it. */
+  readonly modelManifestSha256: pulumi.Output<string>;
   /** The KMS key encrypting the bucket, when one was given (readers then need kms:Decrypt). */
   readonly kmsKeyArn: pulumi.Output<string | undefined>;
 
@@ -214,6 +220,7 @@ export class ModelBucket extends pulumi.ComponentResource {
     this.modelObjectArn = pulumi.interpolate`${this.bucket.arn}/${this.modelObject.key}`;
     this.modelVersion = artifact.modelVersion;
     this.modelSha256 = artifact.sha256;
+    this.modelManifestSha256 = artifact.manifestSha256;
     this.kmsKeyArn = kmsKeyArn;
 
     this.registerOutputs({
@@ -224,6 +231,7 @@ export class ModelBucket extends pulumi.ComponentResource {
       modelObjectArn: this.modelObjectArn,
       modelVersion: this.modelVersion,
       modelSha256: this.modelSha256,
+      modelManifestSha256: this.modelManifestSha256,
     });
   }
 

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -151,6 +152,14 @@ describe("the iris-mlops stack", () => {
       assert.equal(container.image, imageUri);
       assert.equal(imageUri.split("@")[1], mocks.one("docker-build:index:Image").state.digest);
       assert.equal(container.modelDataUrl, await value(outputs.modelS3Uri));
+    });
+
+    it("pins the container to the uploaded model: MODEL_MANIFEST_SHA256 is its manifest's sha256", async () => {
+      const { environment } = mocks.one("aws:sagemaker/model:Model").inputs.primaryContainer;
+      const manifest = await readFile(join(modelDirFor(build.dir, "test"), "manifest.json"));
+      assert.deepEqual(environment, {
+        MODEL_MANIFEST_SHA256: createHash("sha256").update(manifest).digest("hex"),
+      });
     });
 
     it("scopes the SageMaker role to the model object and the image's repository", async () => {
