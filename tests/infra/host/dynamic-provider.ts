@@ -2,8 +2,10 @@
  * A dynamic resource's provider run as the Pulumi CLI runs it. The CLI starts the plugin
  * `pulumi-resource-pulumi-nodejs`, a shell script that runs `node` on
  * `require.resolve('@pulumi/pulumi/cmd/dynamic-provider')` from the program's folder with the
- * engine's address; the host prints its port, and the engine calls it over gRPC: Configure, then
- * Check, Diff, Create, Update, Read or Delete. Each request carries the `__provider` input, the
+ * engine's address (pkg/resource/plugin/provider_plugin.go: `newPlugin(ctx, ctx.Pwd, …,
+ * []string{host.ServerAddr()}, env)`); the host prints its port, and the engine calls it over gRPC:
+ * Configure (after a Handshake this host answers UNIMPLEMENTED), then Check, Diff, Create, Update,
+ * Read or Delete. Each request carries the `__provider` input, the
  * provider serialized by the program, which the host loads with require-from-string: no ts-node
  * and none of the test runner's loaders, so a closure that does not serialize, or a module the
  * serialized code cannot find at run time, fails here as it fails `pulumi up`.
