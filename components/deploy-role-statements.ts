@@ -12,6 +12,17 @@ const SERVICE_LINKED_ROLES = [
   "sagemaker.application-autoscaling.amazonaws.com",
 ] as const;
 
+/**
+ * What SageMaker does with an endpoint's log group under the endpoint's role; the boundary allows
+ * the same on the project's log groups.
+ */
+export const ENDPOINT_LOG_ACTIONS = [
+  "logs:CreateLogGroup",
+  "logs:CreateLogStream",
+  "logs:DescribeLogStreams",
+  "logs:PutLogEvents",
+];
+
 export interface Scope {
   partition: string;
   region: string;
@@ -385,12 +396,7 @@ export function boundaryStatements(s: Scope): Statement[] {
     {
       Sid: "WriteLogs",
       Effect: "Allow",
-      Action: [
-        "logs:CreateLogGroup",
-        "logs:CreateLogStream",
-        "logs:DescribeLogStreams",
-        "logs:PutLogEvents",
-      ],
+      Action: ENDPOINT_LOG_ACTIONS,
       Resource: a.logGroups,
     },
     { Sid: "PutMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*" },

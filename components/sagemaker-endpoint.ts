@@ -19,6 +19,7 @@ import * as aws from "@pulumi/aws";
 import * as awsnative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import { type AlarmArgs, createAlarm, errorRateQueries } from "./alarms.js";
+import { ENDPOINT_LOG_ACTIONS } from "./deploy-role-statements.js";
 import { InstanceTypeGuard } from "./instance-type-guard.js";
 import { modelReadStatements } from "./model-bucket.js";
 import { type RoleArgs, serviceRole } from "./service-role.js";
@@ -224,12 +225,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
             {
               Sid: "WriteEndpointLogs",
               Effect: "Allow",
-              Action: [
-                "logs:CreateLogGroup",
-                "logs:CreateLogStream",
-                "logs:DescribeLogStreams",
-                "logs:PutLogEvents",
-              ],
+              Action: ENDPOINT_LOG_ACTIONS,
               Resource: [logArn, `${logArn}:*`],
             },
             {

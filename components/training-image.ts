@@ -6,12 +6,12 @@
  * @pulumi/docker-build, and why its embedded build needs no BUILDX_NO_DEFAULT_ATTESTATIONS.
  */
 import { existsSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { hashBuildContext } from "./context-hash.js";
-import { packageRoot } from "./paths.js";
+import { fromWorkingDir, packageRoot } from "./paths.js";
 import { ArgumentError, checkInteger, checkOneOf } from "./validate.js";
 
 export type ImagePlatform = "linux/amd64" | "linux/arm64";
@@ -46,12 +46,6 @@ export interface TrainingImageArgs {
   readonly buildOnPreview?: pulumi.Input<boolean>;
   /** Tags for the repository. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
-
-/** A path relative to the working directory (Pulumi's project folder), "." for the folder itself. */
-export function fromProjectDir(path: string): string {
-  const rel = relative(process.cwd(), resolve(path));
-  return rel === "" ? "." : isAbsolute(rel) ? path : rel;
 }
 
 /**
@@ -151,8 +145,8 @@ export class TrainingImage extends pulumi.ComponentResource {
       {
         // relative to the project folder (the provider's working directory): an absolute path
         // would differ between clones and make every `up` from a new checkout rebuild and re-push
-        context: { location: context.apply(fromProjectDir) },
-        dockerfile: { location: dockerfile.apply(fromProjectDir) },
+        context: { location: context.apply(fromWorkingDir) },
+        dockerfile: { location: dockerfile.apply(fromWorkingDir) },
         platforms: [platform],
         buildArgs,
         tags: [pulumi.interpolate`${this.repository.repositoryUrl}:${this.imageTag}`],

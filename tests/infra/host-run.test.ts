@@ -8,10 +8,13 @@
  * show changes. The in-process mock tests keep the fine-grained assertions.
  */
 import { strict as assert } from "node:assert";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { packageRoot } from "../../components/paths.js";
 import { type Clone, cloneRepository } from "./host/clone.js";
-import type { Registration } from "./host/engine.js";
+import { DynamicProviderHost } from "./host/dynamic-provider.js";
+import { RecordingEngine, type Registration } from "./host/engine.js";
 import { type RunResult, runProgram } from "./host/language-host.js";
 
 interface Planned {
@@ -26,19 +29,21 @@ interface Planned {
 const label = (p: Planned) =>
   `${p.program === "stacks" ? "the root program" : "bootstrap/"} (${p.stack}, ${p.dryRun ? "preview" : "up"}, checkout ${p.clone})`;
 
-// Type-checking costs most of a run, and every run compiles the same sources: once per program.
+// Type-checking costs most of a run (a root program run: some 20-30 s checked, 4-6 s not), and
+// checking does not change what a program registers: once per program. Longest runs first.
 const PLAN: Planned[] = [
   { clone: "a", program: "stacks", stack: "dev", dryRun: true, typeCheck: true },
   { clone: "a", program: "bootstrap", stack: "aws-account", dryRun: true, typeCheck: true },
   { clone: "a", program: "stacks", stack: "prod", dryRun: true, typeCheck: false },
-  { clone: "a", program: "stacks", stack: "dev", dryRun: false, typeCheck: false },
   { clone: "a", program: "stacks", stack: "prod", dryRun: false, typeCheck: false },
-  { clone: "a", program: "bootstrap", stack: "aws-account", dryRun: false, typeCheck: false },
-  { clone: "b", program: "stacks", stack: "dev", dryRun: false, typeCheck: false },
   { clone: "b", program: "stacks", stack: "prod", dryRun: false, typeCheck: false },
+  { clone: "a", program: "stacks", stack: "dev", dryRun: false, typeCheck: false },
+  { clone: "b", program: "stacks", stack: "dev", dryRun: false, typeCheck: false },
+  { clone: "a", program: "bootstrap", stack: "aws-account", dryRun: false, typeCheck: false },
   { clone: "b", program: "bootstrap", stack: "aws-account", dryRun: false, typeCheck: false },
 ];
-const PARALLEL_RUNS = 3;
+// One run per core: a third run on two cores starves the checked root run, the longest of all
+const PARALLEL_RUNS = Math.min(Math.max(availableParallelism(), 1), 4);
 
 // `pulumi config set repository …` as docs/ci-cd.md has the bootstrap stack set up
 const BOOTSTRAP_CONFIG = { repository: "octo-org/iris-mlops" };
@@ -173,4 +178,108 @@ describe("the Pulumi programs run through Pulumi's Node.js language host", funct
       for (const [urn, registration] of a) assert.deepEqual(b?.get(urn), registration, urn);
     });
   }
+
+  describe("the instance-type guard, run by Pulumi's dynamic-provider host", () => {
+    const TYPE = "pulumi-nodejs:dynamic:InstanceTypeGuard";
+    let engine: RecordingEngine;
+    let host: DynamicProviderHost;
+    let guard: Registration;
+    /** The inputs prod registers: ml.m5.large, autoscaling on, and the serialized provider. */
+    let deployed: Record<string, unknown>;
+    const as = (change: Record<string, unknown>) => ({ ...deployed, ...change });
+
+    before(async () => {
+      const prod = result({ clone: "a", program: "stacks", stack: "prod", dryRun: false });
+      const found = prod.engine.registrations.find((reg) => reg.type === TYPE);
+      if (!found) throw new Error(`prod registers no ${TYPE}`);
+      guard = found;
+      deployed = guard.inputs as Record<string, unknown>;
+      engine = new RecordingEngine(prod.engine.run);
+      await engine.start();
+      host = await DynamicProviderHost.start(prod.engine.run.workingDir, engine.address);
+    });
+    after(async () => {
+      host?.stop();
+      await engine?.stop();
+    });
+
+    it("is registered with its provider serialized and prod's instance type and autoscaling", () => {
+      assert.equal(typeof deployed.__provider, "string");
+      assert.deepEqual(as({ __provider: undefined }), {
+        instanceType: "ml.m5.large",
+        autoscaling: true,
+        __provider: undefined,
+      });
+    });
+
+    it("the first deployment: check passes, create keeps the inputs as its state", async () => {
+      const checked = await host.check(guard, {}, deployed);
+      assert.deepEqual(checked, { inputs: deployed, failures: [] });
+      const created = await host.create(guard, checked.inputs);
+      assert.equal(created.id, "instance-type-guard");
+      assert.deepEqual(created.properties, deployed);
+    });
+
+    it("an unchanged deployment: check passes, diff finds no change", async () => {
+      assert.deepEqual((await host.check(guard, deployed, deployed)).failures, []);
+      assert.deepEqual(await host.diff(guard, "instance-type-guard", deployed, deployed), {
+        changes: "none",
+        replaces: [],
+      });
+    });
+
+    it("refuses a new instance type while autoscaling is registered, even if this deployment turns it off", async () => {
+      for (const autoscaling of [true, false]) {
+        const { failures } = await host.check(
+          guard,
+          deployed,
+          as({ instanceType: "ml.c5.xlarge", autoscaling }),
+        );
+        assert.equal(failures.length, 1, host.stderr);
+        assert.equal(failures[0]?.property, "instanceType");
+        assert.match(
+          failures[0]?.reason ?? "",
+          /from ml\.m5\.large to ml\.c5\.xlarge .*autoscaling false/,
+        );
+      }
+    });
+
+    it("lets the two-step change through: autoscaling off, then the new type with it back on", async () => {
+      let state = deployed;
+      for (const next of [
+        as({ autoscaling: false }),
+        as({ instanceType: "ml.c5.xlarge", autoscaling: true }),
+      ]) {
+        const checked = await host.check(guard, state, next);
+        assert.deepEqual(checked.failures, [], JSON.stringify(next));
+        const diff = await host.diff(guard, "instance-type-guard", state, checked.inputs);
+        assert.deepEqual(diff, { changes: "some", replaces: [] });
+        state = await host.update(guard, "instance-type-guard", state, checked.inputs);
+        assert.deepEqual(state, next);
+      }
+    });
+
+    it("refresh reads the state back, and delete (serverless, or SageMaker off) succeeds", async () => {
+      assert.deepEqual(await host.read(guard, "instance-type-guard", deployed), {
+        id: "instance-type-guard",
+        properties: deployed,
+      });
+      await host.delete(guard, "instance-type-guard", deployed);
+    });
+
+    it("refuses exactly a type change from a deployment with autoscaling registered", async () => {
+      const inputs = fc.record({
+        instanceType: fc.constantFrom("ml.m5.large", "ml.m5.xlarge", "ml.c5.large"),
+        autoscaling: fc.boolean(),
+      });
+      await fc.assert(
+        fc.asyncProperty(inputs, inputs, async (olds, news) => {
+          const { failures } = await host.check(guard, as(olds), as(news));
+          const refused = olds.autoscaling && olds.instanceType !== news.instanceType;
+          assert.equal(failures.length, refused ? 1 : 0);
+        }),
+        { numRuns: 40 },
+      );
+    });
+  });
 });

@@ -323,7 +323,8 @@ export const PROVIDER_CALLS: Record<string, Lifecycle> = {
     read: ["sagemaker:DescribeEndpointConfig", "sagemaker:ListTags"],
     delete: ["sagemaker:DeleteEndpointConfig"],
   },
-  // Cloud Control, then SageMaker with the caller's rights (forward access sessions)
+  // Cloud Control, then SageMaker with the caller's rights (forward access sessions): every
+  // permission of the resource schema's handlers (tests/infra/iam-cloud-control.test.ts)
   "aws-native:sagemaker:Endpoint": {
     arn: (r) => r.state.endpointArn,
     create: [
@@ -352,11 +353,15 @@ export const PROVIDER_CALLS: Record<string, Lifecycle> = {
         (r) =>
           arn("sagemaker", `endpoint-config/${String(r.inputs.endpointConfigName).toLowerCase()}`),
       ],
+      "sagemaker:DescribeEndpoint",
+      "sagemaker:AddTags",
+      "sagemaker:DeleteTags",
     ],
     delete: [
       ["cloudformation:DeleteResource", () => "*"],
       ["cloudformation:GetResourceRequestStatus", () => "*"],
       "sagemaker:DeleteEndpoint",
+      "sagemaker:DescribeEndpoint",
     ],
   },
   // the instance-type guard runs in the program and calls no AWS API

@@ -6,20 +6,18 @@
  * computed fields the in-process mocks fill in (tests/infra/harness.ts), so both kinds of tests
  * agree on what AWS would hand back.
  */
-import { createRequire } from "node:module";
 import { Recorder } from "../harness.js";
+import {
+  emptyproto,
+  engproto,
+  engrpc,
+  grpc,
+  provproto,
+  resproto,
+  resrpc,
+  structproto,
+} from "./sdk.js";
 import { type Decoded, decode, engineView } from "./values.js";
-
-// The stubs and the gRPC library as the SDK itself loads them, so messages and services match.
-const fromSdk = createRequire(require.resolve("@pulumi/pulumi/package.json"));
-const grpc = fromSdk("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
-const resrpc = fromSdk("./proto/resource_grpc_pb.js");
-const resproto = fromSdk("./proto/resource_pb.js");
-const engrpc = fromSdk("./proto/engine_grpc_pb.js");
-const engproto = fromSdk("./proto/engine_pb.js");
-const provproto = fromSdk("./proto/provider_pb.js");
-const emptyproto = fromSdk("google-protobuf/google/protobuf/empty_pb.js");
-const structproto = fromSdk("google-protobuf/google/protobuf/struct_pb.js");
 
 /** What the engine keeps of a registration, with the inputs as the engine compares them. */
 export interface Registration {

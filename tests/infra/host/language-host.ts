@@ -13,10 +13,10 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { parse } from "yaml";
 import { type EngineRun, RecordingEngine } from "./engine.js";
+import { sdkEntry } from "./sdk.js";
 
 export interface ProgramRun {
   /** The folder holding Pulumi.yaml. */
@@ -117,7 +117,7 @@ export async function runProgram(run: ProgramRun): Promise<RunResult> {
   await engine.start();
 
   // locateModule: the SDK the program's own folder resolves
-  const runPath = createRequire(join(pwd, "noop.js")).resolve("@pulumi/pulumi/cmd/run");
+  const runPath = sdkEntry(pwd, "cmd/run");
   const args = [
     runPath,
     ...["--monitor", engine.address, "--engine", engine.address],
