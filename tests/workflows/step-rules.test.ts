@@ -3,6 +3,10 @@
  * after a failed or cancelled step (clean-ups of throwaway stacks, the record of a deploy).
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   alwaysStepViolations,
   hiddenArtifactPaths,
@@ -10,6 +14,7 @@ import {
   workflowOf,
   workflowSet,
 } from "./github-rules.js";
+import type { Yaml } from "./workflows.js";
 
 const repo = repoWorkflows;
 const set = workflowSet;
@@ -95,6 +100,46 @@ describe("steps that must run whatever happened before them", () => {
     ]);
   });
 
+  it("reads an always() that another term takes back as not always", () => {
+    const w = job(
+      "      - run: npm run smoke:aws",
+      "      - if: always() && success()",
+      "        run: npm run smoke:aws -- cleanup",
+      "      - if: \"always() && steps.up.outcome == 'success'\"",
+      "        run: pulumi destroy --yes",
+      "      - if: always() || failure()",
+      "        run: pulumi stack rm --yes",
+    );
+    assert.deepEqual(alwaysStepViolations(set(w)), [
+      "x.yml job 'j' step 'npm run smoke:aws': creates a stack that no later `if: always()` step cleans up",
+      "x.yml job 'j' step 'npm run smoke:aws -- cleanup': must run after a failed or cancelled step too; give it `if: always()`",
+      "x.yml job 'j' step 'pulumi destroy --yes': must run after a failed or cancelled step too; give it `if: always()`",
+      "x.yml job 'j' step 'pulumi stack rm --yes': must run after a failed or cancelled step too; give it `if: always()`",
+    ]);
+  });
+
+  it("accepts a clean-up job that runs always after the job it cleans up", () => {
+    const w = workflowOf(
+      "x.yml",
+      [
+        "on: push",
+        "jobs:",
+        "  up:",
+        "    runs-on: ubuntu-24.04",
+        "    steps:",
+        "      - run: pulumi up --yes",
+        "  clean:",
+        "    needs: up",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
+        "    if: ${{ always() }}",
+        "    runs-on: ubuntu-24.04",
+        "    steps:",
+        "      - run: pulumi destroy --yes",
+      ].join("\n"),
+    );
+    assert.deepEqual(alwaysStepViolations(set(w)), []);
+  });
+
   it("smoke-aws.yml cleans up the stack it smoke-tested, with a fresh AWS session", () => {
     const smoke = repo().get("smoke-aws.yml")?.doc.jobs.smoke;
     const all = smoke.steps as {
@@ -110,5 +155,74 @@ describe("steps that must run whatever happened before them", () => {
     assert.equal(all[cleanup]?.env?.SMOKE_STACK, all[run]?.env?.SMOKE_STACK);
     const session = all.slice(run + 1, cleanup).find((s) => s.uses?.startsWith("aws-actions/"));
     assert.match(String(session?.if), /always\(\)/, "credentials renewed for the clean-up");
+  });
+});
+
+describe("a deploy of a commit that is no longer the head", () => {
+  // the step's own script, run by bash with a fake `gh` that answers the head GitHub would
+  const upJob = () => repo().get("pulumi-up.yml")?.doc.jobs.up;
+  const headCheckIn = (job: Yaml) =>
+    (job.steps as { name?: string; run?: string }[]).find((s) =>
+      /head of the branch/.test(String(s.name)),
+    );
+  const headCheck = () => headCheckIn(upJob());
+
+  function runCheck(head: string, sha: string) {
+    const dir = mkdtempSync(join(tmpdir(), "head-check-"));
+    try {
+      const gh = join(dir, "gh");
+      writeFileSync(gh, `#!/bin/sh\necho "$*" > "${dir}/args"\necho ${head}\n`);
+      chmodSync(gh, 0o755);
+      const run = spawnSync("bash", ["-e", "-c", String(headCheck()?.run)], {
+        encoding: "utf8",
+        env: {
+          PATH: `${dir}:${process.env.PATH}`,
+          GITHUB_REPOSITORY: "o/r",
+          GITHUB_REF_NAME: "main",
+          GITHUB_SHA: sha,
+        },
+      });
+      return { ...run, args: readFileSync(join(dir, "args"), "utf8").trim() };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("comes before anything else in the deploy job", () => {
+    const job = upJob();
+    assert.equal(job.steps.indexOf(headCheckIn(job)), 0);
+  });
+
+  it("fails, naming both commits, when the branch has moved on, and passes at its head", () => {
+    const stale = runCheck("b".repeat(40), "a".repeat(40));
+    assert.equal(stale.status, 1);
+    assert.match(
+      stale.stdout,
+      new RegExp(
+        `::error::${"a".repeat(40)} is no longer the head of main \\(${"b".repeat(40)} is\\)`,
+      ),
+    );
+    assert.equal(stale.args, "api repos/o/r/commits/main --jq .sha");
+    assert.equal(runCheck("a".repeat(40), "a".repeat(40)).status, 0);
+  });
+
+  it("fails when GitHub cannot be asked, rather than deploy unchecked", () => {
+    const dir = mkdtempSync(join(tmpdir(), "head-check-"));
+    try {
+      writeFileSync(join(dir, "gh"), "#!/bin/sh\necho 'HTTP 502' >&2\nexit 1\n");
+      chmodSync(join(dir, "gh"), 0o755);
+      const run = spawnSync("bash", ["-e", "-c", String(headCheck()?.run)], {
+        encoding: "utf8",
+        env: {
+          PATH: `${dir}:${process.env.PATH}`,
+          GITHUB_REPOSITORY: "o/r",
+          GITHUB_REF_NAME: "main",
+          GITHUB_SHA: "a".repeat(40),
+        },
+      });
+      assert.notEqual(run.status, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -55,8 +55,30 @@ const createsThrowaway = (step: Yaml) => CREATES.test(String(step.run ?? "")) &&
 const keepsRecord = (step: Yaml) =>
   uploads(step) && pathsOf(step).some((p) => p.startsWith(".pulumi-build/"));
 
-/** `always()` in a step's `if`, not negated. */
-export const runsAlways = (step: Yaml) => /(?<![!\w.])always\(\s*\)/.test(String(step.if ?? ""));
+/**
+ * Whether an `if` still holds after an earlier step failed or was cancelled: a top-level
+ * conjunction with a bare `always()` and no term that asks about success, failure or a cancel
+ * (`always() && success()` is `success()`). A disjunction is not read: it is reported, to be
+ * written as such a conjunction.
+ */
+export function conditionRunsAlways(condition: unknown): boolean {
+  const expr = String(condition ?? "")
+    .replace(/^\s*\$\{\{([\s\S]*)\}\}\s*$/, "$1")
+    .trim();
+  if (expr.includes("||")) return false;
+  const terms = expr.split("&&").map((t) => t.trim());
+  const bare = (t: string) => /^\(*\s*always\(\s*\)\s*\)*$/.test(t);
+  const asksStatus = (t: string) =>
+    /\b(?:success|failure|cancelled)\(|'(?:success|failure|cancelled)'/.test(t);
+  return terms.some(bare) && !terms.some((t) => !bare(t) && asksStatus(t));
+}
+
+/**
+ * A step that runs after a failure elsewhere: its own `if` runs always, or it has none and its
+ * job's `if` does (a clean-up job with `needs:` and `if: always()`).
+ */
+export const runsAlways = (step: Yaml, job?: Yaml) =>
+  conditionRunsAlways(step.if) || (step.if === undefined && conditionRunsAlways(job?.if));
 
 /**
  * Clean-up steps and deploy records that would not run after a failed or cancelled step, and
@@ -66,12 +88,12 @@ export function alwaysStepViolations(all: Map<string, Workflow>): string[] {
   const out: string[] = [];
   for (const [w, id, job, step] of steps(all)) {
     const where = `${w.file} job '${id}' step '${stepName(step)}'`;
-    if ((cleansUp(step) || keepsRecord(step)) && !runsAlways(step)) {
+    if ((cleansUp(step) || keepsRecord(step)) && !runsAlways(step, job)) {
       out.push(`${where}: must run after a failed or cancelled step too; give it \`if: always()\``);
     }
     if (createsThrowaway(step)) {
       const later = (job.steps as Yaml[]).slice(job.steps.indexOf(step) + 1);
-      if (!later.some((s) => cleansUp(s) && runsAlways(s))) {
+      if (!later.some((s) => cleansUp(s) && runsAlways(s, job))) {
         out.push(`${where}: creates a stack that no later \`if: always()\` step cleans up`);
       }
     }
