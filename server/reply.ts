@@ -16,6 +16,7 @@ import { randomUUID } from "node:crypto";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { errorBody, type HttpError, toHttpError } from "../serving/errors.js";
 import type { SlicedText } from "./answer-text.js";
+import { continueWithheld } from "./continue.js";
 import type { InFlight } from "./in-flight.js";
 import { RETRY_AFTER_SECONDS } from "./in-flight.js";
 import type { Logger } from "./log.js";
@@ -163,7 +164,7 @@ export class Responder {
       const res = pending[i] as ServerResponse;
       const headers = pending[i + 2] as OutgoingHttpHeaders;
       if (res.destroyed) continue;
-      if (closing) headers.connection = "close";
+      if (closing || continueWithheld(res)) headers.connection = "close";
       try {
         res.writeHead(pending[i + 1] as number, headers);
         res.end(pending[i + 3] as string);
