@@ -43,6 +43,8 @@ export interface AppOptions {
   timeouts?: Partial<Timeouts>;
   /** The in-flight budget (server/in-flight.ts); the defaults suit a 1 GB container. */
   budget?: Partial<InFlightBudget>;
+  /** Open connections at once (server/connections.ts). */
+  maxConnections?: number;
 }
 
 export interface App {
@@ -75,6 +77,7 @@ export function buildApp({
   maxConcurrentTransforms = 1,
   timeouts,
   budget,
+  maxConnections,
 }: AppOptions): App {
   const allTimeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
   const inFlight = new InFlight({ ...DEFAULT_IN_FLIGHT, ...budget });
@@ -221,7 +224,7 @@ export function buildApp({
     ],
     reply,
   );
-  const http = createHttpServer(handle, reply, allTimeouts);
+  const http = createHttpServer(handle, reply, allTimeouts, maxConnections);
   return {
     handle,
     inFlight,

@@ -1,12 +1,13 @@
 /**
- * The node:http server around a request listener: timeouts for slow clients, keep-alive, HTTP
- * errors node catches before a request exists (a malformed request, headers too large, a
- * timeout) and headers refused before routing (a second Host, a transfer coding other than
- * chunked) answered in the one error shape, and a graceful stop.
+ * The node:http server around a request listener: timeouts for slow clients, keep-alive, a cap
+ * on open connections, HTTP errors node catches before a request exists (a malformed request,
+ * headers too large, a timeout) and headers refused before routing (a second Host, a transfer
+ * coding other than chunked) answered in the one error shape, and a graceful stop.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { type ErrorCode, errorBody, HttpError } from "../serving/errors.js";
+import { Connections, DEFAULT_MAX_CONNECTIONS } from "./connections.js";
 import { awaitContinue } from "./continue.js";
 import { isAnswered, JSON_UTF8, markAnswered, type Responder } from "./reply.js";
 import type { Handler } from "./router.js";
@@ -176,6 +177,7 @@ export function createHttpServer(
   handler: Handler,
   reply: Responder,
   timeouts: Timeouts = DEFAULT_TIMEOUTS,
+  maxConnections = DEFAULT_MAX_CONNECTIONS,
 ): HttpServer {
   const server = createServer({
     headersTimeout: timeouts.headersMs,
@@ -186,8 +188,10 @@ export function createHttpServer(
     // a missing Host is answered by the listener, in the error shape, not by node's bare 400
     requireHostHeader: false,
   });
+  const connections = new Connections(server, maxConnections);
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     (req.socket as TrackedSocket)[lastResponse] = res;
+    connections.busy(req, res);
     if (req.headers.host === undefined && req.httpVersionMinor === 1) {
       markAnswered(res);
       afterEarlierAnswers(req.socket as TrackedSocket, res, () => req.socket.end(NO_HOST));
