@@ -172,7 +172,9 @@ describe("server/app.ts budgets (over sockets)", function () {
       `${post("/invocations", "text/csv", body.length, "application/json")}${body}`,
     );
     let heldMax = 0;
-    let rssMax = 0;
+    // the test's process has run other suites: what counts is how far this one takes it
+    const rssBefore = process.memoryUsage.rss();
+    let rssMax = rssBefore;
     const sampler = setInterval(() => {
       heldMax = Math.max(heldMax, app.inFlight.bytes);
       rssMax = Math.max(rssMax, process.memoryUsage.rss());
@@ -216,7 +218,8 @@ describe("server/app.ts budgets (over sockets)", function () {
       await probes;
     }
     assert.ok(heldMax <= budget, `${heldMax} bytes held against a budget of ${budget}`);
-    assert.ok(rssMax < 600 * 1024 * 1024, `RSS reached ${Math.round(rssMax / 2 ** 20)} MB`);
+    const grown = Math.round((rssMax - rssBefore) / 2 ** 20);
+    assert.ok(grown < 256, `RSS grew by ${grown} MB`);
     assert.ok(pingWorst < 1000, `/ping took ${Math.round(pingWorst)} ms`);
   });
 
