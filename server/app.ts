@@ -23,6 +23,7 @@ import {
   INVOCATIONS_MAX_PAYLOAD_MB,
 } from "../serving/limits.js";
 import { predictFromBody } from "../serving/predict-api.js";
+import { AnswerText } from "./answer-text.js";
 import { readBody } from "./body.js";
 import { createHttpServer, DEFAULT_TIMEOUTS, type Timeouts } from "./http-server.js";
 import { DEFAULT_IN_FLIGHT, InFlight, type InFlightBudget } from "./in-flight.js";
@@ -42,6 +43,8 @@ export interface AppOptions {
   timeouts?: Partial<Timeouts>;
   /** The in-flight budget (server/in-flight.ts); the defaults suit a 1 GB container. */
   budget?: Partial<InFlightBudget>;
+  /** Open connections at once (server/connections.ts). */
+  maxConnections?: number;
 }
 
 export interface App {
@@ -54,6 +57,8 @@ export interface App {
   listen(options: { host: string; port: number }): Promise<string>;
   /** Stop accepting, finish the requests in flight, close every connection. */
   close(): Promise<void>;
+  /** The bytes and requests in flight now, against their budget (server/in-flight.ts). */
+  readonly inFlight: Readonly<Pick<InFlight, "bytes" | "requests" | "budget">>;
 }
 
 /** Rows read, predicted and written between two looks at the clock (server/slices.ts). */
@@ -72,6 +77,7 @@ export function buildApp({
   maxConcurrentTransforms = 1,
   timeouts,
   budget,
+  maxConnections,
 }: AppOptions): App {
   const allTimeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
   const inFlight = new InFlight({ ...DEFAULT_IN_FLIGHT, ...budget });
@@ -147,34 +153,53 @@ export function buildApp({
         reply.failure(res, error);
         return;
       }
-      const format = invocationFormatter(output, predictor.modelVersion);
-      // the answer is kept as bytes, part by part, so that no step handles all of it at once
-      const parts: Buffer[] = [Buffer.from(format.head)];
-      const separator = Buffer.from(format.separator);
-      const rows: number[][] = [];
-      inSlices(
-        () => {
-          rows.length = 0;
-          for (let row = source.next(); row !== undefined; row = source.next()) {
-            rows.push(row);
-            if (rows.length === ROWS_PER_STEP) break;
-          }
-          if (rows.length === 0) return false;
-          if (parts.length > 1 && separator.length > 0) parts.push(separator);
-          parts.push(Buffer.from(format.part(predictor.predictBatch(rows))));
-          return rows.length === ROWS_PER_STEP;
-        },
-        (error) => {
-          if (error !== undefined) {
-            reply.failure(res, error);
-            return;
-          }
-          parts.push(Buffer.from(format.tail));
-          reply.send(res, 200, CONTENT_TYPES[output], parts);
-        },
-        { stopped: () => res.destroyed },
-      );
+      answerRows(res, source, output);
     });
+  }
+
+  /**
+   * Predict every row of `source` in slices, then answer. Every row is read and predicted before
+   * the status is sent, so that a bad row is a 400 and never a 200 cut short; the answer is kept
+   * as an AnswerText (its bytes reserved in the budget before the work starts) and written as
+   * the socket takes it. The body's bytes are given back once its rows have been read.
+   */
+  function answerRows(res: ServerResponse, source: RowSource, output: MediaType): void {
+    const bodyBytes = inFlight.heldBy(res);
+    const format = invocationFormatter(output, predictor.modelVersion);
+    const answer = AnswerText.reserved(format, source.rows, (bytes) =>
+      inFlight.reserve(res, bytes),
+    );
+    if (answer === undefined) {
+      reply.error(res, inFlight.busy());
+      return;
+    }
+    // the only reference to the rows (and the body text behind them), dropped when done
+    let rest: RowSource | undefined = source;
+    const rows: number[][] = [];
+    inSlices(
+      () => {
+        rows.length = 0;
+        const from = rest as RowSource;
+        for (let row = from.next(); row !== undefined; row = from.next()) {
+          rows.push(row);
+          if (rows.length === ROWS_PER_STEP) break;
+        }
+        for (const prediction of predictor.predictBatch(rows))
+          if (!answer.add(format.item(prediction))) throw inFlight.busy();
+        return rows.length === ROWS_PER_STEP;
+      },
+      (error) => {
+        rest = undefined;
+        rows.length = 0;
+        if (error !== undefined) {
+          reply.failure(res, error);
+          return;
+        }
+        inFlight.release(res, bodyBytes);
+        reply.stream(res, 200, CONTENT_TYPES[output], answer);
+      },
+      { stopped: () => res.destroyed },
+    );
   }
 
   const handle = createRouter(
@@ -199,9 +224,10 @@ export function buildApp({
     ],
     reply,
   );
-  const http = createHttpServer(handle, reply, allTimeouts);
+  const http = createHttpServer(handle, reply, allTimeouts, maxConnections);
   return {
     handle,
+    inFlight,
     log: logger,
     server: http.server,
     listen: http.listen,

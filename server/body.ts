@@ -7,11 +7,13 @@
  * slab behind it) per byte, 2.8 GB for 6 MiB. The text is decoded strictly: invalid UTF-8 is a
  * 400, not replacement characters that triple the size. After a refusal the rest of the body
  * is read and dropped, so that the client gets to read the answer and the connection stays
- * usable, up to twice the limit; a client that sends more than that is cut off.
+ * usable, up to twice the limit; a client that sends more than that is cut off. A client that
+ * waits for `100 Continue` is told to send only once the body is to be read (continue.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ErrorCode, HttpError } from "../serving/errors.js";
 import { decodeUtf8Body } from "../serving/utf8-body.js";
+import { sendContinue } from "./continue.js";
 import type { InFlight } from "./in-flight.js";
 
 /**
@@ -120,6 +122,7 @@ export function readBody(
     refuse(inFlight.busy());
     return;
   }
+  sendContinue(res);
   req.on("data", onData);
   req.on("end", onEnd);
 }

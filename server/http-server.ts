@@ -1,11 +1,14 @@
 /**
- * The node:http server around a request listener: timeouts for slow clients, keep-alive, HTTP
- * errors node catches before a request exists (a malformed request, headers too large, a
- * timeout) answered in the one error shape, and a graceful stop.
+ * The node:http server around a request listener: timeouts for slow clients, keep-alive, a cap
+ * on open connections, HTTP errors node catches before a request exists (a malformed request,
+ * headers too large, a timeout) and headers refused before routing (a second Host, a transfer
+ * coding other than chunked) answered in the one error shape, and a graceful stop.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { type ErrorCode, errorBody, HttpError } from "../serving/errors.js";
+import { Connections, DEFAULT_MAX_CONNECTIONS } from "./connections.js";
+import { awaitContinue } from "./continue.js";
 import { isAnswered, JSON_UTF8, markAnswered, type Responder } from "./reply.js";
 import type { Handler } from "./router.js";
 
@@ -39,6 +42,9 @@ function rawError(status: number, reason: string, code: ErrorCode, message: stri
   );
 }
 
+const NOT_CHUNKED_LAST =
+  "the last transfer coding of a request must be chunked (RFC 9112 §6.3); send the body with Content-Length or Transfer-Encoding: chunked";
+
 const CLIENT_ERRORS: Record<string, string> = {
   ERR_HTTP_REQUEST_TIMEOUT: rawError(
     408,
@@ -46,6 +52,8 @@ const CLIENT_ERRORS: Record<string, string> = {
     "request_timeout",
     "the request took too long to arrive",
   ),
+  // node refuses some of these before a request exists, others after (refusedHeaders)
+  HPE_INVALID_TRANSFER_ENCODING: rawError(400, "Bad Request", "bad_input", NOT_CHUNKED_LAST),
   HPE_HEADER_OVERFLOW: rawError(
     431,
     "Request Header Fields Too Large",
@@ -124,31 +132,84 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** True when the request names Host more than once (RFC 9112 §3.2: a 400). */
+function twoHosts(raw: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length !== 4 || name.toLowerCase() !== "host") continue;
+    if (seen) return true;
+    seen = true;
+  }
+  return false;
+}
+
+/**
+ * Refusals from the request line and headers alone, answered (after the answers before them)
+ * with the connection closed: the body they came with is not read. Undefined for a request to
+ * route.
+ */
+function refusedHeaders(req: IncomingMessage): HttpError | undefined {
+  const coding = req.headers["transfer-encoding"];
+  if (coding !== undefined && coding !== "chunked") {
+    const codings = coding.toLowerCase().split(",");
+    if (codings.at(-1)?.trim() !== "chunked")
+      return new HttpError(
+        400,
+        "bad_input",
+        `Transfer-Encoding ${JSON.stringify(coding)}: ${NOT_CHUNKED_LAST}`,
+      );
+    if (codings.length > 1) {
+      // RFC 9112 §6.1: a coding the server does not understand
+      return new HttpError(
+        501,
+        "not_implemented",
+        `Transfer-Encoding ${JSON.stringify(coding)} is not supported; send the body as it is, with Content-Length or Transfer-Encoding: chunked alone`,
+      );
+    }
+  }
+  if (twoHosts(req.rawHeaders))
+    return new HttpError(400, "bad_input", "the request has more than one Host header");
+  return undefined;
+}
+
 export function createHttpServer(
   handler: Handler,
   reply: Responder,
   timeouts: Timeouts = DEFAULT_TIMEOUTS,
+  maxConnections = DEFAULT_MAX_CONNECTIONS,
 ): HttpServer {
-  const server = createServer(
-    {
-      headersTimeout: timeouts.headersMs,
-      requestTimeout: timeouts.requestMs,
-      keepAliveTimeout: timeouts.keepAliveMs,
-      // how often node looks for requests past their timeouts
-      connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
-      // a missing Host is answered below, in the error shape, not by node's bare 400
-      requireHostHeader: false,
-    },
-    (req, res) => {
-      (req.socket as TrackedSocket)[lastResponse] = res;
-      if (req.headers.host === undefined && req.httpVersionMinor === 1) {
-        markAnswered(res);
-        afterEarlierAnswers(req.socket as TrackedSocket, res, () => req.socket.end(NO_HOST));
-        return;
-      }
-      handler(req, res);
-    },
-  );
+  const server = createServer({
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    // how often node looks for requests past their timeouts
+    connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
+    // a missing Host is answered by the listener, in the error shape, not by node's bare 400
+    requireHostHeader: false,
+  });
+  const connections = new Connections(server, maxConnections);
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    (req.socket as TrackedSocket)[lastResponse] = res;
+    connections.busy(req, res);
+    if (req.headers.host === undefined && req.httpVersionMinor === 1) {
+      markAnswered(res);
+      afterEarlierAnswers(req.socket as TrackedSocket, res, () => req.socket.end(NO_HOST));
+      return;
+    }
+    const refused = refusedHeaders(req);
+    if (refused !== undefined) {
+      reply.error(res, refused, { connection: "close" });
+      return;
+    }
+    handler(req, res);
+  };
+  server.on("request", listener);
+  // 100 Continue only once a body is to be read (continue.ts)
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    awaitContinue(res);
+    listener(req, res);
+  });
   server.on("clientError", onClientError);
   server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
     (req.socket as TrackedSocket)[lastResponse] = res;

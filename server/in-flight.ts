@@ -2,7 +2,8 @@
  * The process's in-flight budget: the bytes held for requests (their bodies as they arrive,
  * their answers until the socket has taken them) and the requests being served, across every
  * connection. A request that would pass it is answered 503 with Retry-After rather than let
- * memory grow with what clients send or refuse to read.
+ * memory grow with what clients send or refuse to read. Nothing is held past the budget: an
+ * answer reserves its bytes like a body does, and gives back what it no longer uses.
  */
 import type { ServerResponse } from "node:http";
 import { HttpError } from "../serving/errors.js";
@@ -46,15 +47,24 @@ export class InFlight {
   /** Hold `bytes` more for `res` until its answer is gone; false when they would pass the budget. */
   reserve(res: ServerResponse, bytes: number): boolean {
     if (this.bytes + bytes > this.budget.bytes) return false;
-    this.hold(res, bytes);
-    return true;
-  }
-
-  /** Hold the bytes of an answer already computed: they are in memory whatever we decide. */
-  hold(res: ServerResponse, bytes: number): void {
     const tracked = this.track(res);
     tracked[held] = (tracked[held] ?? 0) + bytes;
     this.bytes += bytes;
+    return true;
+  }
+
+  /** The bytes held for `res` now. */
+  heldBy(res: ServerResponse): number {
+    return (res as Tracked)[held] ?? 0;
+  }
+
+  /** Give back `bytes` of what `res` holds (all of it by default): memory it no longer uses. */
+  release(res: ServerResponse, bytes = this.heldBy(res)): void {
+    const tracked = res as Tracked;
+    const given = Math.min(bytes, tracked[held] ?? 0);
+    if (given <= 0) return;
+    tracked[held] = (tracked[held] ?? 0) - given;
+    this.bytes -= given;
   }
 
   busy(): HttpError {

@@ -8,19 +8,26 @@
  * answers in one burst, after the reads, costs far less CPU per request than writing each one in
  * between (0.71 → 1.0 of bare node:http's requests per CPU-second in the serving benchmark;
  * docs/decisions/0003-http-server.md). Idle, it delays an answer by one turn: microseconds.
+ *
+ * A large /invocations answer is the exception: it is written a slice at a time as the socket
+ * takes it (`stream`), so that one nobody reads holds a slice, not tens of megabytes.
  */
 import { randomUUID } from "node:crypto";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { errorBody, type HttpError, toHttpError } from "../serving/errors.js";
+import type { SlicedText } from "./answer-text.js";
+import { continueWithheld } from "./continue.js";
 import type { InFlight } from "./in-flight.js";
 import { RETRY_AFTER_SECONDS } from "./in-flight.js";
 import type { Logger } from "./log.js";
+import { SLICE_MS, type Slice, takeTurns } from "./slices.js";
 
 export const JSON_UTF8 = "application/json; charset=utf-8";
 
 /**
- * Answers this big are held in the in-flight budget until the socket has taken them, and must
- * be taken within the write deadline; smaller ones fit in the socket's buffers.
+ * Answers this big hold their bytes in the in-flight budget until the socket has taken them
+ * (a 503 when it has no room), and must be taken within the write deadline; smaller ones fit
+ * in the socket's buffers.
  */
 const BIG_ANSWER_BYTES = 64 * 1024;
 
@@ -41,8 +48,7 @@ export class Responder {
    */
   closing = false;
   /** Answers waiting for the end of this turn: response, status, headers, body, … */
-  private pending: (ServerResponse | number | OutgoingHttpHeaders | string | readonly Buffer[])[] =
-    [];
+  private pending: (ServerResponse | number | OutgoingHttpHeaders | string)[] = [];
 
   constructor(
     private readonly log: Logger,
@@ -55,29 +61,93 @@ export class Responder {
     res: ServerResponse,
     status: number,
     type: string | undefined,
-    body: string | readonly Buffer[],
+    body: string,
     extra?: OutgoingHttpHeaders,
   ): void {
     // one answer per request, whatever else happens on the connection
     if ((res as Answerable)[answered]) return;
+    const bytes = Buffer.byteLength(body);
+    if (bytes > BIG_ANSWER_BYTES && !this.holdUntilRead(res, bytes)) {
+      this.error(res, this.inFlight.busy());
+      return;
+    }
     (res as Answerable)[answered] = true;
-    // a string, not a number: node checks header values with a regular expression, slowly for
-    // anything but a string
-    const bytes = typeof body === "string" ? Buffer.byteLength(body) : totalLength(body);
-    const length = `${bytes}`;
-    const headers: OutgoingHttpHeaders =
-      type === undefined
-        ? { "content-length": length }
-        : { "content-type": type, "content-length": length };
+    const headers = answerHeaders(type, bytes);
     if (extra !== undefined) Object.assign(headers, extra);
-    if (bytes > BIG_ANSWER_BYTES) this.holdUntilRead(res, bytes);
     if (this.pending.length === 0) setImmediate(this.flush);
     this.pending.push(res, status, headers, body);
   }
 
-  /** Count a big answer in the budget until it is gone; cut a client that does not read it. */
-  private holdUntilRead(res: ServerResponse, bytes: number): void {
-    this.inFlight.hold(res, bytes);
+  /**
+   * Answer with `text`, written a slice at a time as the socket takes it: the next slice is
+   * made only once the socket has room (its 'drain'), so an answer that is not read holds one
+   * slice in the server, and one that is read goes out at the socket's pace. A small one is
+   * sent whole, with the others of this turn.
+   */
+  stream(res: ServerResponse, status: number, type: string, text: SlicedText): void {
+    if (text.bytes <= BIG_ANSWER_BYTES) {
+      let whole = "";
+      for (let slice = text.slice(); slice !== undefined; slice = text.slice()) whole += slice;
+      this.send(res, status, type, whole);
+      return;
+    }
+    if ((res as Answerable)[answered] || res.destroyed) return;
+    (res as Answerable)[answered] = true;
+    this.cutIfUnread(res);
+    const headers = answerHeaders(type, text.bytes);
+    if (this.closing) headers.connection = "close";
+    // a slice of the answer per turn, in turn with the batches being predicted (slices.ts)
+    const pump: Slice = () => {
+      const deadline = performance.now() + SLICE_MS;
+      try {
+        while (!res.destroyed) {
+          const slice = text.slice();
+          if (slice === undefined) {
+            // headers sent before the stop said keep-alive: close once the answer is out
+            if (this.closing && !headers.connection) {
+              const socket = res.socket;
+              res.once("finish", () => socket?.destroySoon());
+            }
+            res.end();
+            return false;
+          }
+          if (!res.write(slice)) {
+            res.once("drain", () => takeTurns(pump));
+            return false;
+          }
+          if (performance.now() > deadline) return true;
+        }
+      } catch (error) {
+        // never a 200 cut short under its Content-Length: the client sees the connection fail
+        this.log.error({ err: error }, "could not write an answer");
+        res.destroy();
+      }
+      return false;
+    };
+    try {
+      res.writeHead(status, headers);
+    } catch (error) {
+      this.log.error({ err: error }, "could not write an answer");
+      res.destroy();
+      return;
+    }
+    takeTurns(pump);
+  }
+
+  /**
+   * Count a big answer in the budget until it is gone (false when it has no room), and cut a
+   * client that does not read it.
+   */
+  private holdUntilRead(res: ServerResponse, bytes: number): boolean {
+    // the body it answers has been read and dropped: its bytes are the answer's now
+    this.inFlight.release(res);
+    if (!this.inFlight.reserve(res, bytes)) return false;
+    this.cutIfUnread(res);
+    return true;
+  }
+
+  /** Cut the connection of a client that has not taken its answer within the write deadline. */
+  private cutIfUnread(res: ServerResponse): void {
     const cut = setTimeout(() => {
       this.log.warn({ writeMs: this.writeMs }, "client did not read its answer in time: cut");
       res.destroy();
@@ -94,12 +164,10 @@ export class Responder {
       const res = pending[i] as ServerResponse;
       const headers = pending[i + 2] as OutgoingHttpHeaders;
       if (res.destroyed) continue;
-      if (closing) headers.connection = "close";
+      if (closing || continueWithheld(res)) headers.connection = "close";
       try {
-        const body = pending[i + 3] as string | readonly Buffer[];
         res.writeHead(pending[i + 1] as number, headers);
-        if (typeof body === "string") res.end(body);
-        else writeParts(res, body);
+        res.end(pending[i + 3] as string);
       } catch (error) {
         // one broken connection must not keep the others from their answers
         this.log.error({ err: error }, "could not write an answer");
@@ -136,16 +204,11 @@ export class Responder {
   }
 }
 
-function totalLength(parts: readonly Buffer[]): number {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  return total;
-}
-
-/** Write an answer's parts in one go (one writev), without joining them into one buffer. */
-function writeParts(res: ServerResponse, parts: readonly Buffer[]): void {
-  res.cork();
-  for (const part of parts) res.write(part);
-  res.end();
-  process.nextTick(() => res.uncork());
+function answerHeaders(type: string | undefined, bytes: number): OutgoingHttpHeaders {
+  // a string, not a number: node checks header values with a regular expression, slowly for
+  // anything but a string
+  const length = `${bytes}`;
+  return type === undefined
+    ? { "content-length": length }
+    : { "content-type": type, "content-length": length };
 }

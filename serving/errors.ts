@@ -14,6 +14,7 @@ export type ErrorCode =
   | "model_unavailable"
   | "overloaded"
   | "expectation_failed"
+  | "not_implemented"
   | "internal";
 
 export class HttpError extends Error {

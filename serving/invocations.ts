@@ -90,15 +90,24 @@ export function lineRow(
 /**
  * The rows of an /invocations body, one at a time in order: `next()` reads the next row
  * (throwing what parseInvocation would for it), undefined after the last, so that a caller can
- * read a large body in slices without first splitting it whole.
+ * read a large body in slices without first splitting it whole. `rows` is known before: at
+ * most that many rows come, so that a caller can size what it keeps per row up front.
  */
 export interface RowSource {
+  readonly rows: number;
   next(): number[] | undefined;
 }
 
 function rowsOf(rows: readonly number[][]): RowSource {
   let i = 0;
-  return { next: () => rows[i++] };
+  return { rows: rows.length, next: () => rows[i++] };
+}
+
+/** How many lines `text` may hold: its newlines, and one more for a last line without one. */
+function lineCount(text: string): number {
+  let lines = 1;
+  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) lines++;
+  return lines;
 }
 
 /** The lines of a body (one trailing newline is not a line), found one by one. */
@@ -107,6 +116,7 @@ function lineSource(text: string, type: typeof CSV_TYPE | typeof JSONLINES_TYPE)
   let at = 0;
   let index = 0;
   return {
+    rows: lineCount(text),
     next() {
       if (at >= text.length) return undefined;
       let end = text.indexOf("\n", at);
@@ -124,6 +134,7 @@ function lineSource(text: string, type: typeof CSV_TYPE | typeof JSONLINES_TYPE)
 function itemSource(items: readonly unknown[], path: string): RowSource {
   let i = 0;
   return {
+    rows: items.length,
     next: () => (i < items.length ? parseRow(items[i], `${path}[${i++}]`) : undefined),
   };
 }
@@ -164,12 +175,12 @@ export function parseInvocation(type: MediaType, text: string): number[][] {
 }
 
 /**
- * An /invocations answer written in parts: `head`, then `part` of consecutive slices of the
- * predictions with `separator` between them, then `tail`, is what formatInvocation writes.
+ * An /invocations answer written item by item: `head`, then `item` of each prediction in order
+ * with `separator` between them, then `tail`, is what formatInvocation writes.
  */
 export interface InvocationFormatter {
   head: string;
-  part(predictions: readonly Prediction[]): string;
+  item(prediction: Prediction): string;
   separator: string;
   tail: string;
 }
@@ -182,25 +193,15 @@ export function invocationFormatter(type: MediaType, modelVersion: string): Invo
       const at = empty.indexOf("[]") + 1;
       return {
         head: empty.slice(0, at),
-        part: (predictions) => predictions.map(predictionJson).join(","),
+        item: predictionJson,
         separator: ",",
         tail: empty.slice(at),
       };
     }
     case CSV_TYPE:
-      return {
-        head: "",
-        part: (predictions) => predictions.map((p) => `${p.species}\n`).join(""),
-        separator: "",
-        tail: "",
-      };
+      return { head: "", item: (p) => `${p.species}\n`, separator: "", tail: "" };
     case JSONLINES_TYPE:
-      return {
-        head: "",
-        part: (predictions) => predictions.map((p) => `${predictionJson(p)}\n`).join(""),
-        separator: "",
-        tail: "",
-      };
+      return { head: "", item: (p) => `${predictionJson(p)}\n`, separator: "", tail: "" };
   }
 }
 
@@ -210,12 +211,6 @@ export function formatInvocation(
   predictions: readonly Prediction[],
   modelVersion: string,
 ): string {
-  switch (type) {
-    case JSON_TYPE:
-      return predictionsJson(predictions, modelVersion);
-    case CSV_TYPE:
-      return `${predictions.map((p) => p.species).join("\n")}\n`;
-    case JSONLINES_TYPE:
-      return `${predictions.map(predictionJson).join("\n")}\n`;
-  }
+  const { head, item, separator, tail } = invocationFormatter(type, modelVersion);
+  return `${head}${predictions.map(item).join(separator)}${tail}`;
 }

@@ -75,6 +75,11 @@ export class RawConnection {
     this.socket.pause();
   }
 
+  /** Read again after pause(). */
+  resume(): void {
+    this.socket.resume();
+  }
+
   destroy(): void {
     this.socket.destroy();
   }

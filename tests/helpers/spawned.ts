@@ -32,9 +32,14 @@ export class Spawned {
     );
   }
 
-  /** `node --import tsx <script> ...args` from the project's root. */
-  static start(script: string, args: string[], env: Record<string, string | undefined> = {}) {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+  /** `node [...nodeArgs] --import tsx <script> ...args` from the project's root. */
+  static start(
+    script: string,
+    args: string[],
+    env: Record<string, string | undefined> = {},
+    nodeArgs: string[] = [],
+  ) {
+    const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script, ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],

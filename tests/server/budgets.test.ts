@@ -1,48 +1,56 @@
 /**
  * The server's budgets as invariants, over real sockets: the in-flight budget (bytes and
  * requests) answers 503 with Retry-After beyond it, a body is decoded strictly and measured in
- * the bytes received, a client that does not read its answer is cut off, and a large batch does
- * not keep /ping waiting.
+ * the bytes received, a client that does not read its answer is cut off, a large batch does
+ * not keep /ping waiting, and answers nobody reads hold next to nothing.
  */
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
-import { type App, type AppOptions, buildApp } from "../../server/app.js";
+import { connect } from "node:net";
+import type { AppOptions } from "../../server/app.js";
+import { formatInvocation, parseInvocation } from "../../serving/invocations.js";
 import { INVOCATIONS_MAX_BODY_BYTES } from "../../serving/limits.js";
+import { AppServers } from "../helpers/app-servers.js";
 import { expectErrorBody } from "../helpers/error-shape.js";
 import { type TrainedModel, trainedModel } from "../helpers/model.js";
-import { RawConnection } from "../helpers/raw-http.js";
 
 const CSV_ROW = "5.1,3.5,1.4,0.2\n";
 const csvBody = (bytes: number) => CSV_ROW.repeat(Math.floor(bytes / CSV_ROW.length));
 const post = (path: string, type: string, length: number, accept = type) =>
   `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nAccept: ${accept}\r\nContent-Length: ${length}\r\n\r\n`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Milliseconds to a whole `GET /ping` answer on a new connection; 5000 when none came. */
+function pingMs(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const socket = connect(port, "127.0.0.1");
+    const miss = setTimeout(() => finish(5000), 5000);
+    let head = "";
+    const finish = (ms: number) => {
+      clearTimeout(miss);
+      socket.destroy();
+      resolve(ms);
+    };
+    socket.on("error", () => finish(5000));
+    socket.on("connect", () => socket.write("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+    socket.on("data", (chunk: Buffer) => {
+      head += chunk.toString("latin1");
+      if (head.startsWith("HTTP/1.1 200") && head.includes("\r\n\r\n"))
+        finish(performance.now() - started);
+    });
+  });
+}
 
 describe("server/app.ts budgets (over sockets)", function () {
   this.timeout(60_000);
   let model: TrainedModel;
-  const apps: App[] = [];
-  const connections: RawConnection[] = [];
-
-  async function serve(options: Partial<AppOptions> = {}) {
-    const app = buildApp({ predictor: model.predictor, ...options });
-    apps.push(app);
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const port = (app.server.address() as AddressInfo).port;
-    const open = async () => {
-      const connection = await RawConnection.open(port);
-      connections.push(connection);
-      return connection;
-    };
-    return { app, port, open };
-  }
+  const servers = new AppServers();
+  const serve = (options: Partial<AppOptions> = {}) => servers.serve(model.predictor, options);
 
   before(async () => {
     model = await trainedModel();
   });
-  afterEach(async () => {
-    for (const connection of connections.splice(0)) connection.destroy();
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
+  afterEach(() => servers.closeAll());
 
   it("answers 503 with Retry-After when the bodies in flight would pass the byte budget", async () => {
     const { open } = await serve({ budget: { bytes: 1024 * 1024 } });
@@ -150,5 +158,102 @@ describe("server/app.ts budgets (over sockets)", function () {
     assert.equal(res.status, 200);
     assert.ok(probes >= 3, `the batch took ${probes} probes; expected it to take a while`);
     assert.ok(worst < 1000, `/ping took ${Math.round(worst)} ms while a batch ran`);
+  });
+
+  it("holds next to nothing for answers nobody reads: under the byte budget, no one locked out, /ping answered", async () => {
+    const budget = 16 * 1024 * 1024;
+    const { app, port, open } = await serve({ budget: { bytes: budget } });
+    // a 1 MiB CSV batch answered in JSON is 6 MB: more than the sockets' buffers take
+    const body = csvBody(1024 * 1024);
+    const rows = body.length / CSV_ROW.length;
+    const unreadCount = 20;
+    // encoded once: the client's own work must not be what keeps /ping waiting
+    const wire = Buffer.from(
+      `${post("/invocations", "text/csv", body.length, "application/json")}${body}`,
+    );
+    let heldMax = 0;
+    // the test's process has run other suites: what counts is how far this one takes it
+    const rssBefore = process.memoryUsage.rss();
+    let rssMax = rssBefore;
+    const sampler = setInterval(() => {
+      heldMax = Math.max(heldMax, app.inFlight.bytes);
+      rssMax = Math.max(rssMax, process.memoryUsage.rss());
+    }, 5);
+    let pingWorst = 0;
+    let probing = true;
+    const probes = (async () => {
+      while (probing) {
+        pingWorst = Math.max(pingWorst, await pingMs(port));
+        await sleep(50);
+      }
+    })();
+    try {
+      // twenty batches, 120 MB of answers against a 16 MiB budget, never read
+      const unread = await Promise.all(Array.from({ length: unreadCount }, () => open()));
+      for (const connection of unread) connection.pause();
+      await Promise.all(unread.map((connection) => connection.write(wire)));
+      // a small request gets in once the batches are predicted: their answers hold the
+      // budget no longer than that (it was held until the 30 s write deadline cut them)
+      let small = 0;
+      const deadline = Date.now() + 20_000;
+      while (small !== 200 && Date.now() < deadline) {
+        const connection = await open();
+        await connection.write(`${post("/invocations", "text/csv", CSV_ROW.length)}${CSV_ROW}`);
+        small = (await connection.response()).status;
+        if (small !== 200) await sleep(200);
+      }
+      assert.equal(small, 200, "a small request was refused while answers sat unread");
+      // once the server is done with them, what the unread answers hold: each its rows'
+      // references (4 bytes a row), not its 6 MB of text
+      const bound = unreadCount * rows * 8;
+      let held = app.inFlight.bytes;
+      for (let turns = 0; held >= bound && turns < 200; turns++) {
+        await sleep(100);
+        held = app.inFlight.bytes;
+      }
+      assert.ok(held < bound, `${held} bytes still held for unread answers`);
+    } finally {
+      clearInterval(sampler);
+      probing = false;
+      await probes;
+    }
+    assert.ok(heldMax <= budget, `${heldMax} bytes held against a budget of ${budget}`);
+    const grown = Math.round((rssMax - rssBefore) / 2 ** 20);
+    assert.ok(grown < 256, `RSS grew by ${grown} MB`);
+    assert.ok(pingWorst < 1000, `/ping took ${Math.round(pingWorst)} ms`);
+  });
+
+  it("writes a big answer whole, as fast as a slow reader takes it, under its Content-Length", async () => {
+    const { open } = await serve();
+    const body = csvBody(1024 * 1024);
+    const connection = await open();
+    connection.pause();
+    await connection.write(
+      `${post("/invocations", "text/csv", body.length, "application/json")}${body}`,
+    );
+    await sleep(500); // the socket's buffers fill; the server waits for them to drain
+    connection.resume();
+    const res = await connection.response(30_000);
+    assert.equal(res.status, 200);
+    const expected = formatInvocation(
+      "application/json",
+      model.predictor.predictBatch(parseInvocation("text/csv", body)),
+      model.modelVersion,
+    );
+    assert.equal(Number(res.headers["content-length"]), Buffer.byteLength(expected));
+    assert.equal(res.body, expected);
+  });
+
+  it("refuses a big batch whose last row is bad with a 400, never a 200 cut short", async () => {
+    const { open } = await serve();
+    const body = `${csvBody(3 * 1024 * 1024)}5.1,3.5,1.4,oops\n`;
+    const connection = await open();
+    await connection.write(
+      `${post("/invocations", "text/csv", body.length, "application/json")}${body}`,
+    );
+    const res = await connection.response(30_000);
+    assert.equal(res.status, 400);
+    const lines = body.split("\n").length - 1;
+    assert.match(expectErrorBody(res.body, "bad_input").message, new RegExp(`line ${lines}`));
   });
 });

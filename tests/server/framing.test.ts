@@ -111,4 +111,76 @@ describe("server/app.ts HTTP framing (a socket written by hand)", () => {
     assert.equal(res.status, 200, res.body);
     assert.equal(JSON.parse(res.body).predictions.length, 1);
   });
+
+  it("answers a transfer coding other than chunked with 501, after the answer before it, then closes (RFC 9112 §6.1)", async () => {
+    const connection = await open();
+    await connection.write(
+      `${PREDICT}POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n${ROW.length.toString(16)}\r\n${ROW}\r\n0\r\n\r\n`,
+    );
+    await connection.serverCloses();
+    const [first, second, ...more] = responses(connection.received);
+    assert.equal(first?.status, 200, connection.received);
+    assert.equal(second?.status, 501, connection.received);
+    assert.match(expectErrorBody(second?.body ?? "", "not_implemented").message, /gzip, chunked/);
+    assert.deepEqual(more, []);
+  });
+
+  it("answers a Transfer-Encoding whose last coding is not chunked with 400 naming it, then closes (RFC 9112 §6.3)", async () => {
+    for (const coding of ["gzip", "chunked, gzip"]) {
+      const connection = await open();
+      await connection.write(
+        `POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ${coding}\r\n\r\n0\r\n\r\n`,
+      );
+      await connection.serverCloses();
+      const answers = responses(connection.received);
+      assert.deepEqual(
+        answers.map((res) => res.status),
+        [400],
+        coding,
+      );
+      assert.match(expectErrorBody(answers[0]?.body ?? "", "bad_input").message, /chunked/);
+    }
+  });
+
+  it("answers two Host headers with 400, then closes (RFC 9112 §3.2)", async () => {
+    const connection = await open();
+    await connection.write("GET /ping HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n");
+    await connection.serverCloses();
+    const answers = responses(connection.received);
+    assert.deepEqual(
+      answers.map((res) => res.status),
+      [400],
+    );
+    assert.match(expectErrorBody(answers[0]?.body ?? "", "bad_input").message, /Host/);
+  });
+
+  it("refuses a body over the limit behind Expect: 100-continue with 413 at once, never asking for it", async () => {
+    const connection = await open();
+    await connection.write(
+      `POST /predict HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: ${API_MAX_BODY_BYTES + 1}\r\n\r\n`,
+    );
+    const res = await connection.response();
+    assert.equal(res.status, 413, connection.received);
+    expectErrorBody(res.body, "payload_too_large");
+    assert.doesNotMatch(connection.received, /100 Continue/);
+    // the client may send the body or not: the connection cannot carry another request
+    assert.equal(res.headers.connection, "close");
+    await connection.serverCloses();
+  });
+
+  it("asks for a body behind Expect: 100-continue only when it will read it", async () => {
+    const connection = await open();
+    await connection.write(
+      `POST /predict HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: ${ROW.length}\r\n\r\n`,
+    );
+    const deadline = Date.now() + 10_000;
+    while (!connection.received.includes("\r\n\r\n") && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(connection.received, "HTTP/1.1 100 Continue\r\n\r\n");
+    connection.received = "";
+    await connection.write(ROW);
+    const res = await connection.response();
+    assert.equal(res.status, 200, connection.received);
+    assert.equal(JSON.parse(res.body).predictions.length, 1);
+  });
 });

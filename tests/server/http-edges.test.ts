@@ -1,12 +1,13 @@
 /**
  * The server at the edges of HTTP, over a real socket written by hand: body limits enforced
  * while the body arrives (not after), slow clients timed out, malformed requests answered in
- * the one error shape, and a stop that finishes the request in flight.
+ * the one error shape, and a stop that finishes the requests in flight and the answers being
+ * written.
  */
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
-import { type App, buildApp } from "../../server/app.js";
+import type { Timeouts } from "../../server/http-server.js";
 import { API_MAX_BODY_BYTES, INVOCATIONS_MAX_BODY_BYTES } from "../../serving/limits.js";
+import { AppServers } from "../helpers/app-servers.js";
 import { expectErrorBody } from "../helpers/error-shape.js";
 import { type TrainedModel, trainedModel } from "../helpers/model.js";
 import { RawConnection } from "../helpers/raw-http.js";
@@ -15,30 +16,15 @@ const ROW = '{"instances":[[5.1,3.5,1.4,0.2]]}';
 
 describe("server/app.ts at the edges of HTTP (a socket written by hand)", () => {
   let model: TrainedModel;
-  const apps: App[] = [];
-  const connections: RawConnection[] = [];
-
+  const servers = new AppServers();
   /** An app listening on an ephemeral port. */
-  async function serve(timeouts?: Parameters<typeof buildApp>[0]["timeouts"]) {
-    const app = buildApp({ predictor: model.predictor, ...(timeouts ? { timeouts } : {}) });
-    apps.push(app);
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const port = (app.server.address() as AddressInfo).port;
-    const open = async () => {
-      const connection = await RawConnection.open(port);
-      connections.push(connection);
-      return connection;
-    };
-    return { app, port, open };
-  }
+  const serve = (timeouts?: Partial<Timeouts>) =>
+    servers.serve(model.predictor, timeouts ? { timeouts } : {});
 
   before(async () => {
     model = await trainedModel();
   });
-  afterEach(async () => {
-    for (const connection of connections.splice(0)) connection.destroy();
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
+  afterEach(() => servers.closeAll());
 
   it("answers 413 to a declared Content-Length over the limit before any of the body is sent", async () => {
     const { open } = await serve();
@@ -163,6 +149,29 @@ describe("server/app.ts at the edges of HTTP (a socket written by hand)", () => 
     assert.equal(res.status, 200);
     assert.equal(res.headers.connection, "close");
     assert.equal(JSON.parse(res.body).predictions.length, 1);
+    await busy.serverCloses();
+    await closing;
+  });
+
+  it("stops while a big answer is being written: the answer arrives whole, then the connection closes", async () => {
+    const { app, open } = await serve();
+    const body = "5.1,3.5,1.4,0.2\n".repeat(65536); // a 6 MB answer in JSON
+    const busy = await open();
+    busy.pause();
+    await busy.write(
+      `POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // predicted, partly written
+    let stopped = false;
+    const closing = app.close().then(() => {
+      stopped = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(stopped, false, "waits for the answer being written");
+    busy.resume();
+    const res = await busy.response(30_000);
+    assert.equal(res.status, 200);
+    assert.equal(JSON.parse(res.body).predictions.length, 65536);
     await busy.serverCloses();
     await closing;
   });
