@@ -95,7 +95,7 @@ describe("the iris-mlops stack", () => {
         await readFile(join(modelDirFor(build.dir, "test"), "manifest.json"), "utf8"),
       );
       assert.equal(manifest.hyperparameters.trees, 10);
-      const object = mocks.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs;
+      const object = mocks.one("aws:s3/bucketObjectv2:BucketObjectv2", "models-model").inputs;
       assert.equal(resolve(await object.source.path), tarball);
       assert.equal(object.key, `models/${manifest.model_version}/model.tar.gz`);
       assert.equal(await value(outputs.modelVersion), manifest.model_version);
@@ -103,7 +103,7 @@ describe("the iris-mlops stack", () => {
 
     it("wires the Lambda to the bucket's outputs: bucket, key and sha256", () => {
       const env = mocks.one("aws:lambda/function:Function").inputs.environment.variables;
-      const object = mocks.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs;
+      const object = mocks.one("aws:s3/bucketObjectv2:BucketObjectv2", "models-model").inputs;
       assert.equal(env.MODEL_BUCKET, mocks.one("aws:s3/bucket:Bucket").state.bucket);
       assert.equal(env.MODEL_KEY, object.key);
       assert.equal(env.MODEL_SHA256, object.metadata.sha256);
@@ -153,16 +153,16 @@ describe("the iris-mlops stack", () => {
       assert.equal(container.modelDataUrl, await value(outputs.modelS3Uri));
     });
 
-    it("scopes the SageMaker role to the model object and the image's repository", async () => {
+    it("scopes the SageMaker role to the bucket's models and the image's repository", async () => {
       const policies = mocks.all("aws:iam/rolePolicy:RolePolicy", "sagemaker-policy");
       const statements = JSON.parse(policies[0]?.inputs.policy).Statement as {
         Sid: string;
         Resource: unknown;
       }[];
-      const s3Uri = await value(outputs.modelS3Uri);
+      const bucket = mocks.one("aws:s3/bucket:Bucket").state.bucket;
       assert.equal(
         statements.find((s) => s.Sid === "ReadModel")?.Resource,
-        `arn:aws:s3:::${s3Uri.slice("s3://".length)}`,
+        `arn:aws:s3:::${bucket}/models/*`,
       );
       assert.equal(
         statements.find((s) => s.Sid === "PullImage")?.Resource,
@@ -232,7 +232,8 @@ describe("the iris-mlops stack", () => {
       const after = await stat(tarball);
       assert.equal(after.mtimeMs, before.mtimeMs, "an identical model is reused, not rewritten");
       assert.equal(comparable(second.mocks.resources), comparable(first.mocks.resources));
-      const key = (m: Recorder) => m.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs.key;
+      const key = (m: Recorder) =>
+        m.one("aws:s3/bucketObjectv2:BucketObjectv2", "models-model").inputs.key;
       const hash = (m: Recorder) => m.one("aws:lambda/function:Function").inputs.sourceCodeHash;
       assert.equal(key(second.mocks), key(first.mocks));
       assert.equal(hash(second.mocks), hash(first.mocks));
@@ -267,7 +268,9 @@ describe("the iris-mlops stack", () => {
     const { mocks, outputs } = await run({ ...base, "iris-mlops:modelPath": pinned }, "pinned");
     await assert.rejects(stat(modelDirFor(build.dir, "pinned")), "nothing trained");
     assert.equal(
-      resolve(await mocks.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs.source.path),
+      resolve(
+        await mocks.one("aws:s3/bucketObjectv2:BucketObjectv2", "models-model").inputs.source.path,
+      ),
       pinned,
     );
     assert.equal(await value(outputs.modelVersion), await value(trained.outputs.modelVersion));
