@@ -8,8 +8,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { loadArtifact, sha256 } from "../core/artifact.js";
-import { MODELS_PREFIX, modelKeyFor, registryVersions } from "../core/registry.js";
+import { sha256 } from "../core/artifact.js";
+import {
+  MODELS_PREFIX,
+  missingVersion,
+  modelKeyFor,
+  registryVersions,
+  verifyEntry,
+} from "../core/registry.js";
 
 /** A pinned version that cannot be served: said without a stack trace, like a config error. */
 export class RegistryError extends pulumi.RunError {
@@ -64,39 +70,22 @@ export function modelReadStatements(
     ]);
 }
 
-/** The versions there, for a message: all of them, or the first few and how many more. */
-function named(versions: string[]): string {
-  const shown = versions.slice(0, 20).join(", ");
-  return versions.length > 20 ? `${shown} and ${versions.length - 20} more` : shown;
-}
-
 /** The key of `version` when the listing holds it; otherwise an error naming what it holds. */
 export function checkListed(bucket: string, keys: readonly string[], version: string): string {
   const versions = registryVersions(keys);
   if (versions.includes(version)) return modelKeyFor(version);
-  const where = `s3://${bucket}/${MODELS_PREFIX}`;
-  const list = `(iris-mlops models list --bucket ${bucket} shows them with their metrics)`;
-  throw new RegistryError(
-    versions.length === 0
-      ? `model version ${version} is not in the registry: ${where} holds no model yet; deploy a trained model first`
-      : `model version ${version} is not in the registry ${where}; it holds ${named(versions)} ${list}`,
-  );
+  throw new RegistryError(missingVersion(bucket, versions, version));
 }
 
-/** Verify a downloaded registry tarball: a loadable artifact holding the version its key names. */
+/** Verify a downloaded registry tarball (core/registry.ts) and pin its bytes. */
 export async function verifyRegistered(
   uri: string,
   version: string,
   bytes: Uint8Array,
 ): Promise<RegisteredModel> {
-  const { manifest } = await loadArtifact(bytes).catch((error: Error) => {
-    throw new RegistryError(`${uri} cannot be served: ${error.message}`);
+  await verifyEntry(uri, version, bytes).catch((error: Error) => {
+    throw new RegistryError(`model version ${version} cannot be served: ${error.message}`);
   });
-  if (manifest.model_version !== version) {
-    throw new RegistryError(
-      `${uri} holds model ${manifest.model_version}, not ${version}: it was put under the wrong version`,
-    );
-  }
   return { modelVersion: version, key: modelKeyFor(version), sha256: sha256(bytes) };
 }
 

@@ -191,7 +191,7 @@ describe("pinning a model version from the registry", () => {
       assert.match(
         (await failure(models.modelKey)).message,
         new RegExp(
-          `^s3://.+/models/${a.version}/model\\.tar\\.gz cannot be served: .*truncated or corrupt`,
+          `^model version ${a.version} cannot be served: s3://.+/models/${a.version}/model\\.tar\\.gz: .*truncated or corrupt`,
         ),
       );
       assert.equal(invoked(corrupt, GET_OBJECT).length, 1);
