@@ -3,6 +3,8 @@
  * (docs/ci-cd.md). Run once per AWS account by someone with IAM rights:
  *   cd bootstrap && pulumi stack init aws-account && pulumi config set repository owner/name
  *   pulumi up
+ * A repository that sends immutable OIDC subjects (created after 2026-07-15, or renamed or moved
+ * since) is given as owner@<id>/name@<id> (docs/ci-cd.md, "Who can assume it").
  * Config: repository (required), stacks (default ["dev","prod"]), oidcProviderArn (when the
  * account already has GitHub's provider).
  */

@@ -29,7 +29,11 @@ export const GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com";
 const AUDIENCE = "sts.amazonaws.com";
 
 export interface GitHubDeployRolesArgs {
-  /** The repository whose workflows may assume the roles, `owner/name`. Required. */
+  /**
+   * The repository whose workflows may assume the roles, as GitHub's OIDC subject names it:
+   * `owner/name`, or `owner@<owner id>/name@<repository id>` for a repository with immutable
+   * subject claims (GitHub's default for repositories created after July 15, 2026). Required.
+   */
   readonly repository: string;
   /** The stacks (and GitHub environments of the same names) to deploy. Default ["dev", "prod"]. */
   readonly stacks?: string[];
@@ -43,7 +47,8 @@ export interface GitHubDeployRolesArgs {
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+const REPOSITORY =
+  /^(?:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+|[A-Za-z0-9_.-]+@\d+\/[A-Za-z0-9_.-]+@\d+)$/;
 const STACK = /^[a-z0-9][a-z0-9-]*$/;
 
 export class GitHubDeployRoles extends pulumi.ComponentResource {
@@ -59,7 +64,9 @@ export class GitHubDeployRoles extends pulumi.ComponentResource {
     super("iris-mlops:index:GitHubDeployRoles", name, args, opts);
     const c = "GitHubDeployRoles";
     if (!REPOSITORY.test(args.repository)) {
-      throw new ArgumentError(`${c}: repository must be owner/name, got ${args.repository}`);
+      throw new ArgumentError(
+        `${c}: repository must be owner/name, or owner@<owner id>/name@<repository id> when its OIDC subjects are immutable, got ${args.repository}`,
+      );
     }
     const stacks = args.stacks ?? ["dev", "prod"];
     for (const stack of stacks) {

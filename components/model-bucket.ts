@@ -42,6 +42,8 @@ export interface ModelArtifactInfo {
   readonly modelVersion: string;
   /** sha256 (hex) of the tarball's bytes. */
   readonly sha256: string;
+  /** sha256 (hex) of its manifest.json: the pin of a reader that sees the files unpacked. */
+  readonly manifestSha256: string;
   readonly bytes: number;
   /** `models/<model version>/model.tar.gz`. */
   readonly key: string;
@@ -60,6 +62,7 @@ export async function readModelArtifact(path: string): Promise<ModelArtifactInfo
     path: resolve(path),
     modelVersion: manifest.model_version,
     sha256: sha256(bytes),
+    manifestSha256: sha256(files.get(MANIFEST) as Uint8Array),
     bytes: bytes.length,
     key: modelKeyFor(manifest.model_version),
     manifest: new TextDecoder().decode(files.get(MANIFEST)),
@@ -97,6 +100,8 @@ export class ModelBucket extends pulumi.ComponentResource {
   readonly modelVersion: pulumi.Output<string>;
   /** sha256 (hex) of the uploaded tarball: readers verify what they download against it. */
   readonly modelSha256: pulumi.Output<string>;
+  /** sha256 (hex) of its manifest.json: SageMaker's container, which sees it unpacked, checks it. */
+  readonly modelManifestSha256: pulumi.Output<string>;
   /** The KMS key encrypting the bucket, when one was given (readers then need kms:Decrypt). */
   readonly kmsKeyArn: pulumi.Output<string | undefined>;
 
@@ -229,6 +234,7 @@ export class ModelBucket extends pulumi.ComponentResource {
     this.modelObjectArn = pulumi.interpolate`${this.bucket.arn}/${model.key}`;
     this.modelVersion = model.modelVersion;
     this.modelSha256 = model.sha256;
+    this.modelManifestSha256 = model.manifestSha256;
     this.kmsKeyArn = kmsKeyArn;
 
     this.registerOutputs({
@@ -239,6 +245,7 @@ export class ModelBucket extends pulumi.ComponentResource {
       modelObjectArn: this.modelObjectArn,
       modelVersion: this.modelVersion,
       modelSha256: this.modelSha256,
+      modelManifestSha256: this.modelManifestSha256,
     });
   }
 
@@ -277,7 +284,12 @@ export class ModelBucket extends pulumi.ComponentResource {
     // resolved once both are uploaded, so that readers wait for them
     const model: pulumi.Output<RegisteredModel> = pulumi
       .all([artifact, modelObject.key, manifestObject.key])
-      .apply(([a, key]) => ({ modelVersion: a.modelVersion, key, sha256: a.sha256 }));
+      .apply(([a, key]) => ({
+        modelVersion: a.modelVersion,
+        key,
+        sha256: a.sha256,
+        manifestSha256: a.manifestSha256,
+      }));
     return { model, modelObject, manifestObject };
   }
 

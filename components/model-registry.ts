@@ -29,6 +29,8 @@ export interface RegisteredModel {
   readonly key: string;
   /** sha256 (hex) of the tarball's bytes: what the front doors pin. */
   readonly sha256: string;
+  /** sha256 (hex) of its manifest.json: what the SageMaker container, which sees it unpacked, pins. */
+  readonly manifestSha256: string;
 }
 
 /** More keys than a registry of this project holds (two per version); the provider pages up to it. */
@@ -83,10 +85,15 @@ export async function verifyRegistered(
   version: string,
   bytes: Uint8Array,
 ): Promise<RegisteredModel> {
-  await verifyEntry(uri, version, bytes).catch((error: Error) => {
+  const { manifestBytes } = await verifyEntry(uri, version, bytes).catch((error: Error) => {
     throw new RegistryError(`model version ${version} cannot be served: ${error.message}`);
   });
-  return { modelVersion: version, key: modelKeyFor(version), sha256: sha256(bytes) };
+  return {
+    modelVersion: version,
+    key: modelKeyFor(version),
+    sha256: sha256(bytes),
+    manifestSha256: sha256(manifestBytes),
+  };
 }
 
 /** Look `version` up in the bucket's registry and verify it (see the file's comment). */

@@ -37,6 +37,11 @@ export interface SageMakerEndpointArgs extends AlarmArgs, RoleArgs {
   readonly modelBucketName: pulumi.Input<string>;
   /** Key of the model.tar.gz, under `models/`: the role may read that prefix (ModelBucket.modelKey). Required. */
   readonly modelKey: pulumi.Input<string>;
+  /**
+   * sha256 (64 lower-case hex) of the model's manifest.json (ModelBucket.modelManifestSha256).
+   * The container refuses the model SageMaker unpacks unless its manifest has it. Required.
+   */
+  readonly modelManifestSha256: pulumi.Input<string>;
   /** KMS key encrypting the model bucket, if any (ModelBucket.kmsKeyArn): adds kms:Decrypt on it. Default: none. */
   readonly modelKmsKeyArn?: pulumi.Input<string | undefined>;
   /**
@@ -105,6 +110,7 @@ export function vcpusOf(instanceType: string): number {
 
 export const VARIANT_NAME = "AllTraffic";
 const DIGEST_URI = /^[^@\s]+@sha256:[0-9a-f]{64}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** A SageMaker endpoint name from project, stack and component names. */
 export function endpointNameFor(project: string, stack: string, name: string): string {
@@ -122,6 +128,15 @@ function checkDigestUri(uri: string): string {
     );
   }
   return uri;
+}
+
+function checkManifestPin(pin: string): string {
+  if (!SHA256_HEX.test(pin)) {
+    throw new ArgumentError(
+      `SageMakerEndpoint: modelManifestSha256 must be the sha256 of the model's manifest.json (64 lower-case hex, ModelBucket.modelManifestSha256), got ${JSON.stringify(pin)}`,
+    );
+  }
+  return pin;
 }
 
 export class SageMakerEndpoint extends pulumi.ComponentResource {
@@ -144,6 +159,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
     super("iris-mlops:index:SageMakerEndpoint", name, args, opts);
     const c = "SageMakerEndpoint";
     if (typeof args.imageUri === "string") checkDigestUri(args.imageUri);
+    if (typeof args.modelManifestSha256 === "string") checkManifestPin(args.modelManifestSha256);
     checkOneOf(c, "memorySizeInMb", args.memorySizeInMb, [1024, 2048, 3072, 4096, 5120, 6144]);
     checkInteger(c, "maxConcurrency", args.maxConcurrency, 1, 200);
     checkInteger(c, "initialInstanceCount", args.initialInstanceCount, 1, 100);
@@ -241,6 +257,10 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
           image: imageUri,
           modelDataUrl: pulumi.interpolate`s3://${args.modelBucketName}/${args.modelKey}`,
           mode: "SingleModel",
+          // what SageMaker unpacks came from S3: the container loads it only with this pin
+          environment: {
+            MODEL_MANIFEST_SHA256: pulumi.output(args.modelManifestSha256).apply(checkManifestPin),
+          },
         },
         tags: args.tags,
       },

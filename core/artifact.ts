@@ -93,6 +93,12 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+/** The model version of a manifest's content (every field but model_version itself). */
+const versionOf = (body: object): string => sha256(canonicalJson(body)).slice(0, 16);
+
+/** The one spelling of a manifest: canonical JSON and a newline. */
+const manifestText = (manifest: object): string => `${canonicalJson(manifest)}\n`;
+
 /**
  * Seal the artifact's files: hash each one, and derive the model version from the manifest's
  * content (files' hashes included), so the same model always gets the same version and any
@@ -109,10 +115,10 @@ export function sealArtifact(
     ]),
   );
   const body = { format: ARTIFACT_FORMAT, ...manifest, files: listed };
-  const full = { ...body, model_version: sha256(canonicalJson(body)).slice(0, 16) };
+  const full = { ...body, model_version: versionOf(body) };
   const encoder = new TextEncoder();
   return new Map([
-    [MANIFEST, encoder.encode(`${canonicalJson(full)}\n`)],
+    [MANIFEST, encoder.encode(manifestText(full))],
     ...Object.entries(files).map(
       ([name, text]) => [name, encoder.encode(text)] as [string, Uint8Array],
     ),
@@ -138,13 +144,24 @@ function schemaError(name: string, error: z.core.$ZodError): ArtifactError {
 export function verifyArtifact(files: Files): Artifact {
   const manifestBytes = files.get(MANIFEST);
   if (!manifestBytes) throw new ArtifactError(`${MANIFEST} is missing`);
-  const parsedManifest = manifestSchema.safeParse(parseJson(MANIFEST, manifestBytes));
+  const raw = parseJson(MANIFEST, manifestBytes);
+  const parsedManifest = manifestSchema.safeParse(raw);
   if (!parsedManifest.success) throw schemaError(MANIFEST, parsedManifest.error);
   const manifest = parsedManifest.data;
-  const { model_version, ...body } = manifest;
-  if (sha256(canonicalJson(body)).slice(0, 16) !== model_version) {
+  // the version covers what was read, not what the schema kept (it drops unknown nested keys),
+  // and the bytes must be its one spelling: then no byte of the manifest is outside the version
+  // (or the signature, which signs these bytes)
+  const { model_version: _, ...body } = raw as Manifest;
+  if (versionOf(body) !== manifest.model_version) {
     throw new ArtifactError(
-      `${MANIFEST} does not match its model_version ${model_version}: it was edited`,
+      `${MANIFEST} does not match its model_version ${manifest.model_version}: it was edited`,
+    );
+  }
+  if (!Buffer.from(manifestText(raw as Manifest)).equals(manifestBytes)) {
+    throw new ArtifactError(
+      `${MANIFEST} is not in the canonical form train writes (keys sorted, no spaces, numbers ` +
+        "and strings as JSON.stringify writes them, one final newline): it was re-encoded or " +
+        "edited after sealing. Use the manifest.json train wrote, or retrain (iris-mlops train)",
     );
   }
   for (const [name, expected] of Object.entries(manifest.files)) {

@@ -6,18 +6,16 @@
 import { buildApp } from "../server/app.js";
 import { listenUntilSignal } from "../server/listen.js";
 import { createLogger } from "../server/log.js";
-import { trustFromEnv } from "../serving/model-env.js";
-import { loadLocalModel } from "../serving/model-load.js";
+import { loadEndpointModel, MODEL_DIR } from "./serve.js";
 import { runTrainingJob } from "./train.js";
 
 const OPT_ML = "/opt/ml";
 
 async function serve(): Promise<void> {
   const port = Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080);
-  // the model is loaded before the server listens, so /ping is healthy only with a model.
-  // SageMaker downloaded and unpacked it from the S3 key the deployer named; MODEL_PUBLIC_KEY
-  // makes the container also demand the model's signature (a pin needs the tarball's bytes)
-  const predictor = await loadLocalModel(`${OPT_ML}/model`, trustFromEnv(process.env));
+  // the model is loaded before the server listens, so /ping is healthy only with a model, and
+  // only with one the environment vouches for (serve.ts)
+  const predictor = await loadEndpointModel(MODEL_DIR, process.env);
   const app = buildApp({ predictor, logger: createLogger(process.env.LOG_LEVEL ?? "info") });
   await listenUntilSignal(app, "0.0.0.0", port);
   app.log.info(

@@ -393,6 +393,9 @@ mkdir -p "$W/model"
 tar -xzf "$W/artifact/model.tar.gz" -C "$W/model"
 chmod -R a+rX "$W/model"
 model_version=$(jq -r .model_version "$W/model/manifest.json")
+# the pin SageMakerEndpoint puts in the Model's environment: without it serve refuses the model
+manifest_sha256=$(sha256sum "$W/model/manifest.json" | cut -d' ' -f1)
+PIN=(-e "MODEL_MANIFEST_SHA256=$manifest_sha256")
 
 # start_serving NAME REF: `serve` on a free port of the host with the model mounted read-only;
 # returns when /ping answers 200 (sets SERVE and URL)
@@ -400,7 +403,7 @@ start_serving() {
   local serve_port ready=""
   serve_port=$(free_port)
   SERVE=$1
-  pm run -d --name "$SERVE" --network host \
+  pm run -d --name "$SERVE" --network host "${PIN[@]}" \
     -v "$W/model:/opt/ml/model:ro" -e "SAGEMAKER_BIND_TO_PORT=$serve_port" \
     "$2" serve >/dev/null || fatal "serve: podman run … serve ($2)"
   URL=http://127.0.0.1:$serve_port
@@ -527,7 +530,7 @@ stop_serving
 # Without SAGEMAKER_BIND_TO_PORT: port 8080 on all interfaces. In the container's own network
 # namespace (--network none), so the host's port 8080 may be taken by anything else.
 SERVE=iris-serve-8080
-pm run -d --name "$SERVE" --network none -v "$W/model:/opt/ml/model:ro" "$REF" serve >/dev/null ||
+pm run -d --name "$SERVE" --network none "${PIN[@]}" -v "$W/model:/opt/ml/model:ro" "$REF" serve >/dev/null ||
   fatal "serve: podman run … serve (default port)"
 ready=""
 for _ in $(seq 60); do
@@ -548,17 +551,28 @@ fi
 pm rm --force --time 0 "$SERVE" >/dev/null
 SERVE=""
 
+# refused_at_start NAME MODEL_DIR PATTERN [RUN ARGS...]: serve must exit non-zero at start (not
+# answer /ping) with a message on stderr matching PATTERN
+refused_at_start() {
+  local name=$1 dir=$2 pattern=$3 log code=0
+  shift 3
+  log=$W/refused-$((passed + failed)).log
+  timeout --foreground 60 podman --root "$W/run/root" --runroot "$W/run/runroot" --storage-driver "$STORAGE_DRIVER" \
+    --tmpdir "$W/run/tmp" run --rm --network none "$@" -v "$dir:/opt/ml/model:ro" "$REF" serve \
+    >"$log" 2>&1 || code=$?
+  if [[ $code != 0 && $code != 124 ]] && grep -qE "$pattern" "$log"; then
+    pass "serve: $name → exit $code at start ($(head -c 120 "$log" | head -n 1))"
+  else
+    fail "serve: $name → non-zero exit at start, stderr matching /$pattern/" "exit $code: $(head -c 300 "$log")"
+  fi
+}
 # No model, no service: serve must fail at start, not answer /ping without a model
 mkdir -p "$W/empty-model"
-code=0
-timeout --foreground 60 podman --root "$W/run/root" --runroot "$W/run/runroot" --storage-driver "$STORAGE_DRIVER" \
-  --tmpdir "$W/run/tmp" run --rm --network none -v "$W/empty-model:/opt/ml/model:ro" "$REF" serve \
-  >"$W/no-model.log" 2>&1 || code=$?
-if [[ $code != 0 && $code != 124 && -s $W/no-model.log ]]; then
-  pass "serve: an empty /opt/ml/model → exit $code at start with a message ($(head -c 100 "$W/no-model.log" | head -n 1))"
-else
-  fail "serve: an empty /opt/ml/model → non-zero exit at start" "exit $code: $(head -c 300 "$W/no-model.log")"
-fi
+refused_at_start "an empty /opt/ml/model" "$W/empty-model" "holds no model" "${PIN[@]}"
+# /opt/ml/model came from S3: unpinned, unsigned and not opted in, it is refused
+refused_at_start "the model with no pin, key or opt-in" "$W/model" "neither pinned.*MODEL_MANIFEST_SHA256"
+refused_at_start "the model with another manifest's pin" "$W/model" "manifest\.json has sha256 $manifest_sha256, expected" \
+  -e "MODEL_MANIFEST_SHA256=$(printf '0%.0s' {1..64})"
 
 # ---- (b) train, as a SageMaker training job runs it --------------------------------------------
 phase "train"

@@ -3,7 +3,12 @@
 # call it, check that a second preview is empty, then destroy and remove it, even when a step
 # fails (docs/ci-cd.md, "A smoke run against AWS"). Never run by the tests: it costs money.
 #
-#   AWS_REGION        region (or AWS_DEFAULT_REGION); required
+# npm run smoke:aws -- cleanup: finish the clean-up of a run that was killed before its own
+# clean-up ended (GitHub kills a cancelled step 10 s after its SIGINT, mid-destroy). The run
+# leaves .pulumi-build/<stack>.created from `stack init` until `stack rm`; without it this does
+# nothing. Run it only once that run is dead: it cancels the update the run left in progress.
+#
+#   AWS_REGION        region (or AWS_DEFAULT_REGION); required to run, not to clean up
 #   PULUMI_ORG        Pulumi Cloud organisation; unset: the backend's default
 #   SMOKE_STACK       stack name, "smoke" or "smoke-<1-12 of a-z0-9>"; default smoke-<8 hex>
 #   SMOKE_SAGEMAKER   off (default) or serverless: also deploy and invoke a serverless endpoint
@@ -17,6 +22,9 @@ fail() {
   exit 2
 }
 
+MODE="${1:-run}"
+[[ "$MODE" == run || "$MODE" == cleanup ]] || fail "usage: smoke-aws.sh [cleanup] (got '$MODE')"
+[[ "$MODE" == run || -n "${SMOKE_STACK:-}" ]] || fail "cleanup needs SMOKE_STACK, the run's stack"
 STACK="${SMOKE_STACK:-smoke-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')}"
 # the run destroys this stack: only throwaway names, and short enough for SageMaker's 63 characters
 [[ "$STACK" =~ ^smoke(-[a-z0-9]{1,12})?$ ]] ||
@@ -25,8 +33,10 @@ SAGEMAKER="${SMOKE_SAGEMAKER:-off}"
 [[ "$SAGEMAKER" == off || "$SAGEMAKER" == serverless ]] ||
   fail "SMOKE_SAGEMAKER must be off or serverless (got '$SAGEMAKER')"
 REGION="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
-[[ -n "$REGION" ]] || fail "set AWS_REGION to the region to deploy into"
+[[ -n "$REGION" || "$MODE" == cleanup ]] || fail "set AWS_REGION to the region to deploy into"
 FULL="${PULUMI_ORG:+$PULUMI_ORG/iris-mlops/}$STACK"
+# this run created the stack and has not removed it yet; holds the stack's full name
+CREATED=".pulumi-build/$STACK.created"
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 run() {
@@ -54,7 +64,7 @@ cleanup() {
   if [[ "$created" == 1 ]]; then
     step "clean up: destroy $FULL, then remove it"
     if p destroy --yes; then
-      p stack rm --yes || failed
+      if p stack rm --yes; then rm -f "$CREATED"; else failed; fi
     else
       # keep the stack: its state is what still knows which resources to delete
       echo "smoke: destroy failed; $FULL is kept so nothing is orphaned. Rerun:" >&2
@@ -63,9 +73,31 @@ cleanup() {
     fi
   fi
   rm -rf ".pulumi-build/$STACK" ${OUT:+"$OUT"}
-  if [[ "$status" == 0 ]]; then echo "smoke: passed ($FULL)" >&2; else echo "smoke: FAILED ($status)" >&2; fi
+  if [[ "$status" != 0 ]]; then
+    echo "smoke: FAILED ($status)" >&2
+  elif [[ "$MODE" == run ]]; then
+    echo "smoke: passed ($FULL)" >&2
+  else
+    echo "smoke: cleaned up ($FULL)" >&2
+  fi
   exit "$status"
 }
+
+if [[ "$MODE" == cleanup ]]; then
+  if [[ ! -f "$CREATED" ]]; then
+    echo "smoke: nothing to clean up: no run left $STACK behind" >&2
+    exit 0
+  fi
+  FULL="$(<"$CREATED")"
+  created=1
+  trap cleanup EXIT
+  step "finish the clean-up of an interrupted run: $FULL"
+  # a run killed mid-update leaves that update marked in progress, and destroy would refuse to
+  # start; with nothing in progress (or a backend without cancel) this fails, harmlessly
+  p cancel --yes || true
+  exit 0
+fi
+
 trap cleanup EXIT
 
 step "create the stack $FULL"
@@ -76,6 +108,8 @@ trap 'signalled=130' INT
 trap 'signalled=143' TERM
 run pulumi stack init "$FULL" --non-interactive
 created=1
+mkdir -p .pulumi-build
+printf '%s\n' "$FULL" >"$CREATED"
 trap 'exit 130' INT
 trap 'exit 143' TERM
 if [[ -n "$signalled" ]]; then exit "$signalled"; fi

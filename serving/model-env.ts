@@ -3,6 +3,7 @@
  * the container), checked once at start-up so a typo is a clear error, not a silent default:
  *   MODEL_BUCKET, MODEL_KEY     where model.tar.gz is (the key sent exactly as written)
  *   MODEL_SHA256                pin: the object's bytes must have this sha256
+ *   MODEL_MANIFEST_SHA256       pin: its manifest.json must have this sha256 (the container's)
  *   MODEL_PUBLIC_KEY            PEM Ed25519 public key: the model must carry its signature
  *   MODEL_ALLOW_UNVERIFIED      true loads a model with neither (refused otherwise)
  */
@@ -16,6 +17,7 @@ export function trustFromEnv(env: NodeJS.ProcessEnv): TrustPolicy {
   const pem = env.MODEL_PUBLIC_KEY;
   return {
     sha256: parsePin(env.MODEL_SHA256, "MODEL_SHA256"),
+    manifestSha256: parsePin(env.MODEL_MANIFEST_SHA256, "MODEL_MANIFEST_SHA256"),
     publicKey: pem ? parsePublicKey(pem, "MODEL_PUBLIC_KEY") : undefined,
     allowUnverified: parseFlag(env.MODEL_ALLOW_UNVERIFIED, "MODEL_ALLOW_UNVERIFIED"),
   };

@@ -2,7 +2,9 @@
  * Whether a model is to be trusted, and what vouched for it. The manifest's hashes prove only
  * that the files agree with each other (anyone can re-seal a changed model); trust comes from
  * whoever deploys it:
- *   - a pinned sha256 of the model.tar.gz's bytes (`--sha256`, `MODEL_SHA256`, the stack), or
+ *   - a pinned sha256 of the model.tar.gz's bytes (`--sha256`, `MODEL_SHA256`, the stack), or of
+ *     its manifest.json (`MODEL_MANIFEST_SHA256`: what a container that only sees the unpacked
+ *     files can check; the manifest holds every other file's sha256), or
  *   - an Ed25519 signature of the manifest (signature.json) by a key they name (`--public-key`,
  *     `MODEL_PUBLIC_KEY`).
  * A remote model with neither is refused unless the deployer opts in (`--allow-unverified`,
@@ -17,6 +19,8 @@ import { checkManifestSignature, keyFingerprint } from "../core/signature.js";
 export interface TrustPolicy {
   /** Hex sha256 the model.tar.gz's bytes must have. */
   readonly sha256?: string | undefined;
+  /** Hex sha256 the model's manifest.json must have. */
+  readonly manifestSha256?: string | undefined;
   /** The key whose signature the model must carry. */
   readonly publicKey?: KeyObject | undefined;
   /** Load a remote model with neither of the above. */
@@ -49,9 +53,16 @@ export function parseFlag(value: string | undefined, from: string): boolean {
 
 /** Refuse, before anything is fetched, a remote model the policy can never vouch for. */
 export function refuseUnvouched(name: string, remote: boolean, policy: TrustPolicy): void {
-  if (remote && !policy.sha256 && !policy.publicKey && !policy.allowUnverified) {
+  if (
+    remote &&
+    !policy.sha256 &&
+    !policy.manifestSha256 &&
+    !policy.publicKey &&
+    !policy.allowUnverified
+  ) {
     throw new ArtifactError(
-      `${name} is neither pinned by sha256 (--sha256, MODEL_SHA256) nor signed by a key you name ` +
+      `${name} is neither pinned by sha256 (--sha256 or MODEL_SHA256 for the model.tar.gz, ` +
+        "MODEL_MANIFEST_SHA256 for its manifest.json) nor signed by a key you name " +
         "(--public-key, MODEL_PUBLIC_KEY): refusing a remote model no one vouched for " +
         "(--allow-unverified or MODEL_ALLOW_UNVERIFIED=true loads it anyway)",
     );
@@ -81,7 +92,7 @@ export async function checkTrust(
   if (policy.sha256) {
     if (!tarball) {
       throw new ArtifactError(
-        `${name} holds unpacked files, but a sha256 pin checks a model.tar.gz's bytes: point at the tarball`,
+        `${name} holds unpacked files, but a sha256 pin checks a model.tar.gz's bytes: point at the tarball, or pin its manifest.json (MODEL_MANIFEST_SHA256)`,
       );
     }
     const actual = sha256(tarball);
@@ -93,6 +104,16 @@ export async function checkTrust(
     checks.push("pinned sha256");
   }
   const files = await unpack();
+  if (policy.manifestSha256) {
+    const manifest = files.get(MANIFEST);
+    const actual = manifest ? sha256(manifest) : `none (no ${MANIFEST})`;
+    if (actual !== policy.manifestSha256.toLowerCase()) {
+      throw new ArtifactError(
+        `${name}: ${MANIFEST} has sha256 ${actual}, expected ${policy.manifestSha256}: refusing the model`,
+      );
+    }
+    checks.push("pinned manifest sha256");
+  }
   if (policy.publicKey) {
     const manifest = files.get(MANIFEST);
     const result = manifest

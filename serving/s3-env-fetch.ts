@@ -33,6 +33,17 @@ export function objectUrl({ bucket, key }: S3Location, region: string, endpoint?
   return `https://${bucket}.s3.${region}.amazonaws.com/${path}`;
 }
 
+/** What a 3xx answer is, in words: S3 redirects to another region's endpoint when AWS_REGION is wrong. */
+function redirectNote(response: Response): string {
+  if (response.status < 300 || response.status > 399) return "";
+  const to = response.headers.get("location");
+  const region = response.headers.get("x-amz-bucket-region");
+  return (
+    `: a redirect${to ? ` to ${to}` : ""}, not followed (the model is read only from the URL MODEL_BUCKET and MODEL_KEY name)` +
+    (region ? `; the bucket is in ${region}: set AWS_REGION to it` : "")
+  );
+}
+
 export interface FetchOptions {
   log?: AttemptLog;
   budget?: Budget;
@@ -64,13 +75,15 @@ export async function fetchModelWithEnvCredentials(
     async ({ signal, answered }) => {
       // signed per attempt: a signature carries its time
       const request = await client.sign(url, { method: "GET" });
-      const response = await fetch(request, { signal });
+      // never followed: a redirect would take the request, and its session token, to a host
+      // no one named (fetch drops Authorization across origins, not the x-amz-* headers)
+      const response = await fetch(request, { signal, redirect: "manual" });
       answered();
       if (!response.ok) {
         // S3's XML error names the reason: NoSuchKey, AccessDenied, …
         const code = /<Code>([^<]+)<\/Code>/.exec(await response.text())?.[1];
         throw new ModelFetchError(
-          `HTTP ${response.status}${code ? ` ${code}` : ""}`,
+          `HTTP ${response.status}${code ? ` ${code}` : ""}${redirectNote(response)}`,
           retryableStatus(response.status),
         );
       }

@@ -135,6 +135,7 @@ export async function irisStack(
       repositoryArn: image.repositoryArn,
       modelBucketName: models.bucketName,
       modelKey: models.modelKey,
+      modelManifestSha256: models.modelManifestSha256,
       modelKmsKeyArn: models.kmsKeyArn,
       serverless: sm.mode === "serverless",
       memorySizeInMb: sm.memoryMb,

@@ -60,6 +60,56 @@ const jsonEdit = fc
     return copy;
   });
 
+/** Positions just after each match of `pattern` in `text`. */
+const after = (text: string, pattern: RegExp) =>
+  [...text.matchAll(pattern)].map((m) => (m.index as number) + m[0].length);
+
+/** Positions just after a `,` `:` `[` `]` `{` `}` outside strings: where JSON allows whitespace. */
+function betweenTokens(text: string): number[] {
+  const spots: number[] = [];
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (",:[]{}".includes(c as string)) spots.push(i + 1);
+  }
+  return spots;
+}
+
+/**
+ * Other spellings of the same JSON: whitespace between tokens, a letter of a key escaped, a
+ * trailing zero on a decimal, pretty-printing, another ending. Each reads as the same manifest.
+ */
+const respelling = fc.oneof(
+  fc
+    .tuple(fc.nat(), fc.constantFrom(" ", "\t", "\n", "\r\n"))
+    .map(([at, space]) => (text: string) => {
+      const spots = betweenTokens(text);
+      const i = spots[at % spots.length] as number;
+      return text.slice(0, i) + space + text.slice(i);
+    }),
+  fc.nat().map((at) => (text: string) => {
+    const keys = [...text.matchAll(/"([a-z_]+)":/g)];
+    const key = keys[at % keys.length] as RegExpMatchArray;
+    const i = (key.index as number) + 1 + (at % (key[1] as string).length);
+    const escaped = `\\u${(text.charCodeAt(i) as number).toString(16).padStart(4, "0")}`;
+    return text.slice(0, i) + escaped + text.slice(i + 1);
+  }),
+  fc.nat().map((at) => (text: string) => {
+    // a number's fraction, not a version string's
+    const spots = after(text, /[:,[]\s*-?\d+\.\d+(?=\s*[,\]}eE])/g);
+    const i = spots[at % spots.length];
+    return i === undefined ? text : `${text.slice(0, i)}0${text.slice(i)}`;
+  }),
+  fc.integer({ min: 1, max: 4 }).map((indent) => (text: string) => {
+    return `${JSON.stringify(JSON.parse(text), null, indent)}\n`;
+  }),
+  fc.constantFrom("", "\n\n", " \n", "\r\n").map((end) => (text: string) => text.trimEnd() + end),
+);
+
 describe("fuzz: the artifact loader", function () {
   this.timeout(fuzzTimeout());
   let model: TrainedModel;
@@ -87,6 +137,21 @@ describe("fuzz: the artifact loader", function () {
         await loads("damaged .tar.gz", hurt(model.tarball));
       }),
       fuzzParameters(300),
+    );
+  });
+
+  it("the manifest spelled another way (same JSON, other bytes): always refused", async () => {
+    const original = Buffer.from(model.files.get(MANIFEST) as Uint8Array).toString();
+    await fc.assert(
+      fc.asyncProperty(fc.array(respelling, { minLength: 1, maxLength: 3 }), async (changes) => {
+        const spelled = changes.reduce((text, change) => change(text), original);
+        fc.pre(spelled !== original);
+        assert.deepEqual(JSON.parse(spelled), JSON.parse(original), "not a re-spelling");
+        const files = new Map(model.files).set(MANIFEST, Buffer.from(spelled));
+        const outcome = await loads(`manifest spelled ${shown(spelled)}`, await packTarGz(files));
+        assert.match(String(outcome.error?.message), /is not in the canonical form/);
+      }),
+      fuzzParameters(100),
     );
   });
 

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { packTarGz } from "../../core/archive.js";
-import { sha256 } from "../../core/artifact.js";
+import { MANIFEST, sha256 } from "../../core/artifact.js";
 import { type ApiHandler, createApiHandler } from "../../handlers/api.js";
 import { predictorFromBytes } from "../../serving/model-load.js";
 import { S3_BUDGET } from "../../serving/model-retry.js";
@@ -393,6 +393,31 @@ describe("the Lambda's model from S3", () => {
         verified_by: "unverified (opt-in)",
       });
       await allowed.stop();
+    });
+
+    it("takes MODEL_MANIFEST_SHA256 as a pin in place of MODEL_SHA256, and refuses another manifest's", async () => {
+      const key = "env-manifest-pin/model.tar.gz";
+      await s3.put(BUCKET, key, model.tarball);
+      const pin = sha256(model.files.get(MANIFEST) as Uint8Array);
+      const pinned = await environment(key, {
+        MODEL_SHA256: undefined,
+        MODEL_MANIFEST_SHA256: pin,
+      });
+      const health = parseResult(
+        await pinned.invoke(apiEvent("2.0", { method: "GET", path: "/health" })),
+      );
+      assert.equal((health.json as { verified_by: string }).verified_by, "pinned manifest sha256");
+      await pinned.stop();
+      const other = await environment(key, {
+        MODEL_SHA256: undefined,
+        MODEL_MANIFEST_SHA256: "0".repeat(64),
+      });
+      assert.equal(parseResult(await other.invoke(predictEvent())).statusCode, 503);
+      const out = await other.stop();
+      assert.match(
+        String(logsSaying(out, "model could not be loaded")[0]?.error),
+        new RegExp(`manifest\\.json has sha256 ${pin}, expected 0{64}: refusing the model`),
+      );
     });
 
     it("answers 503 and says so when MODEL_BUCKET is not set", async () => {

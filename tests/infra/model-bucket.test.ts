@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { ModelBucket, readModelArtifact } from "../../components/model-bucket.js";
 import { readArtifactFiles } from "../../core/artifact.js";
@@ -185,7 +185,7 @@ describe("ModelBucket", () => {
       assert.equal(options["models-bucket"]?.retainOnDelete, undefined);
     });
 
-    it("exposes the model's key, URI, object ARN, version and sha256", async () => {
+    it("exposes the model's key, URI, object ARN, version, sha256 and manifest sha256", async () => {
       const bucket = await value(models.bucketName);
       assert.match(bucket, /^iris-mlops-test-models-[0-9a-f]+$/);
       assert.equal(await value(models.bucketArn), `arn:aws:s3:::${bucket}`);
@@ -198,6 +198,10 @@ describe("ModelBucket", () => {
       assert.equal(await value(models.modelVersion), version);
       assert.match(await value(models.modelVersion), /^[0-9a-f]{16}$/);
       assert.equal(await value(models.modelSha256), tarballSha);
+      assert.equal(
+        await value(models.modelManifestSha256),
+        (await readModelArtifact(tarball)).manifestSha256,
+      );
     });
   });
 
@@ -243,11 +247,14 @@ describe("ModelBucket", () => {
   });
 
   describe("readModelArtifact", () => {
-    it("derives the content-addressed key and the tarball's sha256", async () => {
+    it("derives the content-addressed key, the tarball's sha256 and its manifest's", async () => {
       const info = await readModelArtifact(tarball);
       assert.equal(info.modelVersion, version);
       assert.equal(info.key, `models/${version}/model.tar.gz`);
       assert.equal(info.sha256, tarballSha);
+      // the manifest inside the tarball is the copy train wrote beside it
+      const manifest = await readFile(join(dirname(tarball), "manifest.json"));
+      assert.equal(info.manifestSha256, createHash("sha256").update(manifest).digest("hex"));
     });
 
     it("gives a different model a different key", async () => {

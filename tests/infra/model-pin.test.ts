@@ -13,6 +13,7 @@ import { manifestKeyFor, modelKeyFor, registryFile } from "../../core/registry.j
 import { irisStack, modelDirFor } from "../../stacks/program.js";
 import {
   FIXTURE_HANDLER,
+  FIXTURE_IMAGE_CONTEXT,
   failure,
   type Recorder,
   settle,
@@ -25,6 +26,8 @@ import {
 interface Stored {
   readonly version: string;
   readonly bytes: Buffer;
+  /** sha256 of the manifest.json inside the tarball. */
+  readonly manifestSha256: string;
 }
 
 const GET_OBJECTS = "aws:s3/getObjects:getObjects";
@@ -40,7 +43,12 @@ describe("pinning a model version from the registry", () => {
     tmp = await tempDir("model-pin");
     const stored = async (dir: string, seed: number): Promise<Stored> => {
       const { tarball, manifest } = await writeTestModel(`${tmp.dir}/${dir}`, { seed });
-      return { version: manifest.model_version, bytes: await readFile(tarball) };
+      return {
+        version: manifest.model_version,
+        bytes: await readFile(tarball),
+        // train writes a copy of the tarball's manifest beside it
+        manifestSha256: sha256(await readFile(`${tmp.dir}/${dir}/manifest.json`)),
+      };
     };
     a = await stored("a", 1);
     b = await stored("b", 2);
@@ -136,6 +144,7 @@ describe("pinning a model version from the registry", () => {
       assert.equal(await value(models.modelKey), modelKeyFor(a.version));
       assert.equal(await value(models.modelVersion), a.version);
       assert.equal(await value(models.modelSha256), sha256(a.bytes));
+      assert.equal(await value(models.modelManifestSha256), a.manifestSha256);
       assert.equal(await value(models.modelS3Uri), `s3://${bucket}/${modelKeyFor(a.version)}`);
       assert.deepEqual(
         invoked(mocks, GET_OBJECTS).map((i) => [i.inputs.bucket, i.inputs.prefix]),
@@ -185,7 +194,7 @@ describe("pinning a model version from the registry", () => {
     });
 
     it("refuses a version whose tarball is corrupt, or holds another model", async () => {
-      const corrupt = await registry([{ version: a.version, bytes: a.bytes.subarray(0, 200) }]);
+      const corrupt = await registry([{ ...a, bytes: a.bytes.subarray(0, 200) }]);
       let models = new ModelBucket("models", { modelVersion: a.version });
       assert.match(
         (await failure(models.modelKey)).message,
@@ -195,7 +204,7 @@ describe("pinning a model version from the registry", () => {
       );
       assert.equal(invoked(corrupt, GET_OBJECT).length, 1);
 
-      await registry([{ version: a.version, bytes: b.bytes }]);
+      await registry([{ ...b, version: a.version }]);
       models = new ModelBucket("models", { modelVersion: a.version });
       assert.match(
         (await failure(models.modelKey)).message,
@@ -230,15 +239,25 @@ describe("pinning a model version from the registry", () => {
     });
     after(() => build.remove());
 
-    it("serves the pinned version to the Lambda with no local file and no training", async () => {
+    it("serves the pinned version to the Lambda and SageMaker with no local file and no training", async () => {
       const mocks = await registry([a, b]);
       pulumi.runtime.setAllConfig({
         "iris-mlops:model": JSON.stringify(base["iris-mlops:model"]),
         "iris-mlops:api": JSON.stringify(base["iris-mlops:api"]),
+        "iris-mlops:image": JSON.stringify({ context: FIXTURE_IMAGE_CONTEXT }),
+        "iris-mlops:sagemaker": JSON.stringify({ enabled: true }),
         "iris-mlops:model.version": a.version,
       });
       const outputs = await irisStack(undefined, { buildRoot: build.dir });
-      await settle(mocks, [outputs.apiUrl, outputs.modelS3Uri]);
+      await settle(mocks, [
+        outputs.apiUrl,
+        outputs.modelS3Uri,
+        outputs.endpointName as pulumi.Output<string>,
+      ]);
+      const container = mocks.one("aws:sagemaker/model:Model").inputs.primaryContainer;
+      assert.equal(container.modelDataUrl, await value(outputs.modelS3Uri));
+      assert.ok(container.modelDataUrl.endsWith(`/${modelKeyFor(a.version)}`));
+      assert.deepEqual(container.environment, { MODEL_MANIFEST_SHA256: a.manifestSha256 });
       await assert.rejects(stat(modelDirFor(build.dir, "test")), "nothing trained");
       assert.equal(mocks.all("aws:s3/bucketObjectv2:BucketObjectv2").length, 0);
       const env = mocks.one("aws:lambda/function:Function").inputs.environment.variables;
@@ -274,7 +293,7 @@ describe("pinning a model version from the registry", () => {
       const version = await value(trained.modelVersion);
       const tarball = await readFile(`${modelDirFor(build.dir, "test")}/model.tar.gz`);
 
-      const mocks = await registry([{ version, bytes: tarball }, b]);
+      const mocks = await registry([{ version, bytes: tarball, manifestSha256: "" }, b]);
       pulumi.runtime.setAllConfig({
         "iris-mlops:model": JSON.stringify({ ...base["iris-mlops:model"], seed: 6 }),
         "iris-mlops:api": JSON.stringify(base["iris-mlops:api"]),

@@ -55,6 +55,7 @@ async function endpoint(args: Partial<SageMakerEndpointArgs> = {}) {
   const mocks = await useMocks({}, "prod");
   const sm = new SageMakerEndpoint("sagemaker", {
     ...MODEL,
+    modelManifestSha256: "c".repeat(64),
     imageUri: DIGEST_URI,
     repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/image`,
     ...args,

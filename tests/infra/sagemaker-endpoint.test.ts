@@ -18,6 +18,7 @@ const ARGS: SageMakerEndpointArgs = {
   repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/iris-mlops/prod/image`,
   modelBucketName: "models-bucket-1234567",
   modelKey: "models/0123456789abcdef/model.tar.gz",
+  modelManifestSha256: "c".repeat(64),
 };
 
 async function build(args: Partial<SageMakerEndpointArgs> = {}) {
@@ -47,12 +48,14 @@ describe("SageMakerEndpoint", () => {
       for (const r of mocks.resources.filter((x) => x.custom)) assert.match(r.name, /^sagemaker-/);
     });
 
-    it("runs the image by digest with the model from its S3 URI", () => {
+    it("runs the image by digest with the model from its S3 URI, pinned by its manifest's sha256", () => {
       const model = mocks.one("aws:sagemaker/model:Model").inputs;
       assert.deepEqual(model.primaryContainer, {
         image: `${REPOSITORY}@${DIGEST}`,
         modelDataUrl: `s3://${ARGS.modelBucketName}/${ARGS.modelKey}`,
         mode: "SingleModel",
+        // the container refuses the unpacked model without it (sagemaker/serve.ts)
+        environment: { MODEL_MANIFEST_SHA256: ARGS.modelManifestSha256 },
       });
       assert.equal(model.executionRoleArn, mocks.one("aws:iam/role:Role").state.arn);
     });
@@ -312,12 +315,22 @@ describe("SageMakerEndpoint", () => {
     );
   });
 
-  it("refuses an image referenced by tag and out-of-range sizes", async () => {
+  it("refuses an image referenced by tag, a malformed manifest pin and out-of-range sizes", async () => {
     await useMocks();
     assert.throws(
       () => new SageMakerEndpoint("bad", { ...ARGS, imageUri: `${REPOSITORY}:latest` }),
       (e: Error) => e instanceof ArgumentError && /by digest/.test(e.message),
     );
+    for (const pin of ["", "c".repeat(63), "C".repeat(64), `sha256:${"c".repeat(64)}`]) {
+      assert.throws(
+        () => new SageMakerEndpoint("bad", { ...ARGS, modelManifestSha256: pin }),
+        (e: Error) =>
+          e instanceof ArgumentError &&
+          /modelManifestSha256 must be the sha256 of the model's manifest\.json \(64 lower-case hex/.test(
+            e.message,
+          ),
+      );
+    }
     assert.throws(
       () => new SageMakerEndpoint("bad", { ...ARGS, memorySizeInMb: 1500 }),
       /memorySizeInMb must be one of 1024, 2048/,

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -153,6 +154,14 @@ describe("the iris-mlops stack", () => {
       assert.equal(container.modelDataUrl, await value(outputs.modelS3Uri));
     });
 
+    it("pins the container to the uploaded model: MODEL_MANIFEST_SHA256 is its manifest's sha256", async () => {
+      const { environment } = mocks.one("aws:sagemaker/model:Model").inputs.primaryContainer;
+      const manifest = await readFile(join(modelDirFor(build.dir, "test"), "manifest.json"));
+      assert.deepEqual(environment, {
+        MODEL_MANIFEST_SHA256: createHash("sha256").update(manifest).digest("hex"),
+      });
+    });
+
     it("scopes the SageMaker role to the bucket's models and the image's repository", async () => {
       const policies = mocks.all("aws:iam/rolePolicy:RolePolicy", "sagemaker-policy");
       const statements = JSON.parse(policies[0]?.inputs.policy).Statement as {
@@ -216,9 +225,14 @@ describe("the iris-mlops stack", () => {
   });
 
   describe("run twice with the same code and configuration", () => {
+    // by type and name: Pulumi diffs by URN, and the order in which independent resources
+    // register depends on which of their inputs resolves first
     const comparable = (resources: Registered[]) =>
       JSON.stringify(
-        resources.filter((r) => r.custom).map((r) => [r.type, r.name, r.inputs]),
+        resources
+          .filter((r) => r.custom)
+          .map((r) => [r.type, r.name, r.inputs])
+          .sort((x, y) => `${x[0]} ${x[1]}`.localeCompare(`${y[0]} ${y[1]}`)),
         (_key, v) =>
           v instanceof pulumi.asset.Asset || v instanceof pulumi.asset.Archive ? "<asset>" : v,
       );

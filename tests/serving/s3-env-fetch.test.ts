@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { ArtifactError, sha256 } from "../../core/artifact.js";
 import { fetchModelWithEnvCredentials, objectUrl } from "../../serving/s3-env-fetch.js";
+import { envFor, httpServer } from "../helpers/fake-dependency.js";
 import { type TrainedModel, trainedModel } from "../helpers/model.js";
 import { FakeS3 } from "../helpers/s3.js";
 
@@ -98,5 +99,51 @@ describe("serving/s3-env-fetch.ts", () => {
         /AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION must be set/,
       );
     });
+  });
+
+  describe("a redirect from S3", () => {
+    const LOCATION = { bucket: "models", key: "iris/model.tar.gz" };
+    let model: TrainedModel;
+    before(async () => {
+      model = await trainedModel();
+    });
+
+    for (const status of [301, 302, 307, 308]) {
+      it(`${status} is refused, naming the status, and never followed (the signed headers would go with it)`, async () => {
+        // where a lying S3 sends the fetch: it would serve a model, and see the credentials
+        const elsewhere = await httpServer((_n, _req, res) => {
+          res.writeHead(200, { "content-type": "application/gzip" });
+          res.end(model.tarball);
+        });
+        const s3 = await httpServer((_n, _req, res) => {
+          res.writeHead(status, {
+            location: `${elsewhere.endpoint}/stolen/model.tar.gz`,
+            "content-type": "application/xml",
+            // what S3 says when AWS_REGION is not the bucket's
+            ...(status === 301 ? { "x-amz-bucket-region": "eu-west-1" } : {}),
+          });
+          res.end("<Error><Code>TemporaryRedirect</Code></Error>");
+        });
+        try {
+          await assert.rejects(
+            fetchModelWithEnvCredentials(LOCATION, {
+              ...envFor(s3.endpoint),
+              AWS_SESSION_TOKEN: "token-1",
+            }),
+            (error: Error) =>
+              error instanceof ArtifactError &&
+              new RegExp(`HTTP ${status} TemporaryRedirect`).test(error.message) &&
+              /redirect .*not followed/.test(error.message) &&
+              error.message.includes(`${elsewhere.endpoint}/stolen/model.tar.gz`) &&
+              (status !== 301 || /the bucket is in eu-west-1: set AWS_REGION/.test(error.message)),
+          );
+          assert.equal(elsewhere.connections(), 0, "the redirect was followed");
+          // a redirect is an answer, not a failure worth retrying
+          assert.equal(s3.paths.length, 1);
+        } finally {
+          await Promise.all([s3.close(), elsewhere.close()]);
+        }
+      });
+    }
   });
 });

@@ -6,64 +6,42 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { contextNames, loadWorkflows, steps, type Workflow } from "./github-rules.js";
+import { citedOutput, namesTable, ROOT, type Row } from "./docs-table.js";
+import {
+  environmentReadViolations,
+  namesRead,
+  repoWorkflows,
+  steps,
+  workflowOf,
+  workflowSet,
+} from "./github-rules.js";
 
-const ROOT = join(__dirname, "..", "..");
-const workflows = loadWorkflows(join(ROOT, ".github", "workflows"));
+const workflows = repoWorkflows();
 
-interface Row {
-  readonly name: string;
-  readonly kind: string;
-  readonly where: string;
-  readonly value: string;
-}
-
-/** The rows of the table under `heading` in a markdown text. */
-function namesTable(markdown: string, heading: string): Row[] {
-  const start = markdown.indexOf(heading);
-  if (start === -1) return [];
-  const lines = markdown.slice(start).split("\n").slice(1);
-  const table = lines.slice(lines.findIndex((l) => l.startsWith("|")));
-  const rows = table.slice(
-    0,
-    table.findIndex((l) => !l.startsWith("|")),
-  );
-  return rows.slice(2).map((line) => {
-    const [name = "", kind = "", where = "", value = ""] = line
-      .split("|")
-      .slice(1, -1)
-      .map((c) => c.trim());
-    return { name: name.replace(/`/g, ""), kind, where, value };
-  });
-}
-
-const docs = readFileSync(join(ROOT, "docs", "ci-cd.md"), "utf8");
-const rows = namesTable(docs, "### Names the workflows read");
+const rows = namesTable();
 const row = (name: string) => rows.find((r) => r.name === name);
 const bootstrapOutputs = new Set(
   [
     ...readFileSync(join(ROOT, "bootstrap", "index.ts"), "utf8").matchAll(/^export const (\w+)/gm),
   ].map((m) => m[1] as string),
 );
-const citedOutput = (r: Row | undefined) => r?.value.match(/bootstrap output `(\w+)`/)?.[1];
 
-/** `secrets.X` and `vars.X` read anywhere, with the files that read them. */
-function used(all: Map<string, Workflow>): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const w of all.values()) {
-    for (const ctx of ["secrets", "vars"]) {
-      for (const name of contextNames(w.text, ctx)) {
-        if (name === "GITHUB_TOKEN") continue;
-        out.set(`${ctx}.${name}`, [...(out.get(`${ctx}.${name}`) ?? []), w.file]);
-      }
-    }
-  }
-  return out;
-}
+/** Names set only in environments, from the table: `vars.X` → the environments it names. */
+const environmentScoped = (table: Row[]) =>
+  new Map(
+    table
+      .filter((r) => r.where.startsWith("environment"))
+      .map((r) => [
+        `${r.kind === "secret" ? "secrets" : "vars"}.${r.name.toUpperCase()}`,
+        new Set([...r.where.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string)),
+      ]),
+  );
+
+const set = workflowSet;
 
 describe("names the workflows read (docs/ci-cd.md, bootstrap/)", () => {
   it("every secret and variable read is in the docs' table, as the right kind", () => {
-    const missing = [...used(workflows)].filter(([key]) => {
+    const missing = [...namesRead(workflows)].filter(([key]) => {
       const [ctx, name] = key.split(".") as [string, string];
       return row(name)?.kind !== (ctx === "secrets" ? "secret" : "variable");
     });
@@ -71,7 +49,7 @@ describe("names the workflows read (docs/ci-cd.md, bootstrap/)", () => {
   });
 
   it("every name in the table is read by some workflow", () => {
-    const names = new Set([...used(workflows).keys()].map((k) => k.split(".")[1]));
+    const names = new Set([...namesRead(workflows).keys()].map((k) => k.split(".")[1]));
     assert.ok(rows.length > 0, "docs/ci-cd.md has the table");
     assert.deepEqual(
       rows.map((r) => r.name).filter((n) => !names.has(n)),
@@ -98,15 +76,64 @@ describe("names the workflows read (docs/ci-cd.md, bootstrap/)", () => {
     }
   });
 
-  it("an environment's variable is read only by jobs that run in an environment", () => {
-    const scoped = rows.filter((r) => r.where.startsWith("environment")).map((r) => r.name);
-    assert.ok(scoped.includes("AWS_DEPLOY_ROLE_ARN"));
-    for (const w of workflows.values()) {
-      for (const [id, job] of Object.entries<{ environment?: unknown }>(w.doc.jobs ?? {})) {
-        const reads = contextNames(JSON.stringify(job), "vars");
-        const wrong = scoped.filter((n) => reads.has(n) && job.environment === undefined);
-        assert.deepEqual(wrong, [], `${w.file} job '${id}' has no environment`);
-      }
-    }
+  it("a name set only in environments is read only by jobs in those environments", () => {
+    const scoped = environmentScoped(rows);
+    assert.deepEqual(scoped.get("vars.AWS_DEPLOY_ROLE_ARN"), new Set(["dev", "prod", "smoke"]));
+    assert.deepEqual(environmentReadViolations(workflows, scoped), []);
+  });
+
+  it("reads names from the parsed workflow: a comment is not a read, `vars['X']` is", () => {
+    const w = workflowOf(
+      "x.yml",
+      [
+        "on: push",
+        "# vars.OLD_NAME was read here",
+        "jobs:",
+        "  j:",
+        "    runs-on: ubuntu-24.04",
+        "    steps:",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub expressions, not JS templates
+        "      - run: echo \"${{ vars['AWS_REGION'] }} ${{ secrets [ 'Pulumi_Access_Token' ] }} ${{ 'vars.NOT_READ' }}\" # vars.ALSO_NOT",
+      ].join("\n"),
+    );
+    assert.deepEqual([...namesRead(set(w)).keys()].sort(), [
+      "secrets.PULUMI_ACCESS_TOKEN",
+      "vars.AWS_REGION",
+    ]);
+  });
+
+  it("reports an environment's name read outside it: another environment, none, or before the job runs", () => {
+    const scoped = new Map([["vars.ROLE", new Set(["dev", "prod"])]]);
+    const caller = workflowOf(
+      "deploy.yml",
+      "on: push\njobs:\n  dev:\n    uses: ./.github/workflows/up.yml\n    with: { stack: dev }\n  smoke:\n    uses: ./.github/workflows/up.yml\n    with: { stack: smoke }\n",
+    );
+    const callee = workflowOf(
+      "up.yml",
+      [
+        "on:",
+        "  workflow_call:",
+        "    inputs: { stack: { type: string, required: true } }",
+        "jobs:",
+        "  up:",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub expressions, not JS templates
+        "    environment: ${{ inputs.stack }}",
+        "    if: vars.ROLE != ''",
+        "    runs-on: ubuntu-24.04",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub expressions, not JS templates
+        "    steps: [{ run: 'echo ${{ vars.role }}' }]",
+        "  report:",
+        "    runs-on: ubuntu-24.04",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub expressions, not JS templates
+        "    steps: [{ run: 'echo ${{ vars.ROLE }}' }]",
+      ].join("\n"),
+    );
+    assert.deepEqual(environmentReadViolations(set(caller, callee), scoped).sort(), [
+      "deploy.yml job 'dev' → up.yml job 'report': reads vars.ROLE, set only in dev, prod, but runs in no environment",
+      "deploy.yml job 'dev' → up.yml job 'up': reads vars.ROLE where GitHub evaluates before the job runs, without its environment's values (vars.ROLE is set only in dev, prod)",
+      "deploy.yml job 'smoke' → up.yml job 'report': reads vars.ROLE, set only in dev, prod, but runs in no environment",
+      "deploy.yml job 'smoke' → up.yml job 'up': reads vars.ROLE where GitHub evaluates before the job runs, without its environment's values (vars.ROLE is set only in dev, prod)",
+      "deploy.yml job 'smoke' → up.yml job 'up': runs in environment 'smoke', which does not set vars.ROLE (only dev, prod)",
+    ]);
   });
 });

@@ -5,11 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const SCRIPT = join(__dirname, "..", "..", "scripts", "smoke-aws.sh");
+const ROOT = join(__dirname, "..", "..");
+const SCRIPT = join(ROOT, "scripts", "smoke-aws.sh");
+/** What a run leaves from `stack init` until `stack rm`: the clean-up step's cue. */
+const CREATED = join(ROOT, ".pulumi-build", "smoke-t1.created");
 
 // One stub for the three tools: logs its name and arguments, fails when the call matches
 // STUB_FAIL (exit STUB_FAIL_CODE), sleeps on STUB_SLEEP, and answers like the real tool.
@@ -34,7 +38,15 @@ interface Run {
   stderr: string;
 }
 
-async function smoke(env: Record<string, string>, signalAfterMs?: number): Promise<Run> {
+interface Options {
+  /** Arguments of the script (`cleanup`). */
+  readonly args?: string[];
+  /** A signal to send after `afterMs`: SIGKILL to the whole tree, as the runner ends a step. */
+  readonly signal?: NodeJS.Signals;
+  readonly afterMs?: number;
+}
+
+async function smoke(env: Record<string, string>, options: Options = {}): Promise<Run> {
   const dir = await mkdtemp(join(tmpdir(), "smoke-stubs-"));
   try {
     const stub = join(dir, "stub");
@@ -43,7 +55,8 @@ async function smoke(env: Record<string, string>, signalAfterMs?: number): Promi
     for (const tool of ["pulumi", "curl", "aws"]) await symlink(stub, join(dir, tool));
     const log = join(dir, "calls.log");
     await writeFile(log, "");
-    const child = spawn("bash", [SCRIPT], {
+    const child = spawn("bash", [SCRIPT, ...(options.args ?? [])], {
+      detached: true,
       env: {
         PATH: `${dir}:${process.env.PATH}`,
         HOME: dir,
@@ -58,7 +71,13 @@ async function smoke(env: Record<string, string>, signalAfterMs?: number): Promi
     child.stderr.on("data", (c: Buffer) => {
       stderr += c.toString();
     });
-    if (signalAfterMs !== undefined) setTimeout(() => child.kill("SIGTERM"), signalAfterMs);
+    const { signal, afterMs } = options;
+    if (signal !== undefined) {
+      setTimeout(() => {
+        if (signal === "SIGKILL") process.kill(-(child.pid as number), signal);
+        else child.kill(signal);
+      }, afterMs ?? 0);
+    }
     const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     clearTimeout(killer);
@@ -85,6 +104,8 @@ const dedupe = (xs: string[]) => xs.filter((x, i) => x !== xs[i - 1]);
 const CLEANUP = ["pulumi destroy", "pulumi stack rm"];
 
 describe("npm run smoke:aws (scripts/smoke-aws.sh, against stub tools)", () => {
+  afterEach(() => rm(CREATED, { force: true }));
+
   it("creates, deploys, calls, re-previews, destroys and removes, in that order; exit 0", async () => {
     const run = await smoke({ PULUMI_ORG: "acme" });
     assert.equal(run.code, 0, run.stderr);
@@ -112,6 +133,7 @@ describe("npm run smoke:aws (scripts/smoke-aws.sh, against stub tools)", () => {
     // every step is printed before it runs
     for (const call of run.calls) assert.ok(run.stderr.includes(`+ ${call}`), call);
     assert.match(run.stderr, /smoke: passed \(acme\/iris-mlops\/smoke-t1\)/);
+    assert.ok(!existsSync(CREATED), "a removed stack leaves no clean-up behind");
   });
 
   it("invokes the SageMaker endpoint when asked to deploy one", async () => {
@@ -156,6 +178,7 @@ describe("npm run smoke:aws (scripts/smoke-aws.sh, against stub tools)", () => {
     assert.equal(run.code, 1);
     assert.equal(dedupe(steps(run.calls)).at(-1), "pulumi destroy");
     assert.match(run.stderr, /destroy failed; smoke-t1 is kept/);
+    assert.equal(await readFile(CREATED, "utf8"), "smoke-t1\n", "the clean-up step tries again");
   });
 
   it("touches no stack it did not create: a failed init destroys nothing", async () => {
@@ -185,8 +208,51 @@ describe("npm run smoke:aws (scripts/smoke-aws.sh, against stub tools)", () => {
   });
 
   it("on SIGTERM during `pulumi up`, destroys and removes the stack, exit 143", async () => {
-    const run = await smoke({ STUB_SLEEP: "pulumi up" }, 1_000);
+    const run = await smoke({ STUB_SLEEP: "pulumi up" }, { signal: "SIGTERM", afterMs: 1_000 });
     assert.equal(run.code, 143, run.stderr);
     assert.deepEqual(dedupe(steps(run.calls)).slice(-2), CLEANUP);
+  });
+
+  it("killed outright mid-deploy (a cancelled step's end), `cleanup` cancels, destroys and removes", async () => {
+    const killed = await smoke(
+      { PULUMI_ORG: "acme", STUB_SLEEP: "pulumi up" },
+      { signal: "SIGKILL", afterMs: 1_000 },
+    );
+    assert.equal(killed.code, null);
+    assert.ok(!dedupe(steps(killed.calls)).includes("pulumi destroy"), "no exit trap ran");
+    assert.equal(await readFile(CREATED, "utf8"), "acme/iris-mlops/smoke-t1\n");
+
+    // the clean-up step of smoke-aws.yml, with the run's SMOKE_STACK and no region
+    const cleanup = await smoke({ PULUMI_ORG: "acme", AWS_REGION: "" }, { args: ["cleanup"] });
+    assert.equal(cleanup.code, 0, cleanup.stderr);
+    assert.deepEqual(cleanup.calls, [
+      "pulumi cancel --yes --stack acme/iris-mlops/smoke-t1 --non-interactive",
+      "pulumi destroy --yes --stack acme/iris-mlops/smoke-t1 --non-interactive",
+      "pulumi stack rm --yes --stack acme/iris-mlops/smoke-t1 --non-interactive",
+    ]);
+    assert.match(cleanup.stderr, /smoke: cleaned up \(acme\/iris-mlops\/smoke-t1\)/);
+    assert.ok(!existsSync(CREATED));
+  });
+
+  it("`cleanup` after a run that removed its stack, or never made one, touches nothing", async () => {
+    const passed = await smoke({});
+    assert.equal(passed.code, 0, passed.stderr);
+    const cleanup = await smoke({}, { args: ["cleanup"] });
+    assert.equal(cleanup.code, 0, cleanup.stderr);
+    assert.deepEqual(cleanup.calls, []);
+    assert.match(cleanup.stderr, /nothing to clean up/);
+    const failedInit = await smoke({ STUB_FAIL: "pulumi stack init" });
+    assert.equal(failedInit.code, 7);
+    assert.deepEqual((await smoke({}, { args: ["cleanup"] })).calls, []);
+  });
+
+  it("`cleanup` needs the run's stack name, and a failed destroy keeps its cue for the next try", async () => {
+    const unnamed = await smoke({ SMOKE_STACK: "" }, { args: ["cleanup"] });
+    assert.equal(unnamed.code, 2);
+    assert.deepEqual(unnamed.calls, []);
+    await writeFile(CREATED, "smoke-t1\n");
+    const failed = await smoke({ STUB_FAIL: "pulumi destroy" }, { args: ["cleanup"] });
+    assert.equal(failed.code, 1);
+    assert.ok(existsSync(CREATED));
   });
 });
