@@ -17,6 +17,7 @@ import {
   type ModelFlags,
   readSigningKey,
 } from "./model-options.js";
+import { addModelsCommand } from "./models.js";
 import { decimal, integer } from "./options.js";
 import { type InputFormat, openInput, predictStream } from "./predict.js";
 
@@ -187,6 +188,8 @@ export function buildProgram(): Command {
       );
     },
   );
+
+  addModelsCommand(program);
 
   return program;
 }

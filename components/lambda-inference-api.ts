@@ -2,13 +2,14 @@
  * LambdaInferenceApi: the handler bundled with esbuild into a Node 22 Lambda function that reads
  * the model from S3 once per execution environment, behind an HTTP API (API Gateway v2) with
  * `POST /predict` and `GET /health`, throttled, with JSON access logs. The function's role may read
- * exactly the model object and write exactly its own log group, nothing else.
+ * the models under its bucket's `models/` prefix (the registry: during a rollout the stable
+ * version serves beside the new one) and write exactly its own log group, nothing else.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type AlarmArgs, createAlarm, errorRateQueries } from "./alarms.js";
 import { type Bundle, bundleHandler } from "./bundle.js";
-import { modelReadStatements } from "./model-bucket.js";
+import { modelReadStatements, registryObjectsArn } from "./model-registry.js";
 import { defaultHandlerEntry } from "./paths.js";
 import { type RoleArgs, serviceRole } from "./service-role.js";
 import { checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
@@ -22,7 +23,7 @@ export type LambdaArchitecture = "arm64" | "x86_64";
 export interface LambdaInferenceApiArgs extends AlarmArgs, RoleArgs {
   /** Name of the bucket holding the model (ModelBucket.bucketName). Required. */
   readonly modelBucketName: pulumi.Input<string>;
-  /** Key of the model.tar.gz in that bucket (ModelBucket.modelKey). Required. */
+  /** Key of the model.tar.gz in that bucket, under `models/` (ModelBucket.modelKey). Required. */
   readonly modelKey: pulumi.Input<string>;
   /** sha256 (hex) of the model.tar.gz, which the handler checks its download against (ModelBucket.modelSha256). Required. */
   readonly modelSha256: pulumi.Input<string>;
@@ -137,7 +138,7 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
         bundleHandler(entry, { sourceMap: withMap, external }),
       );
     const partition = aws.getPartitionOutput({}, parent).partition;
-    const modelObjectArn = pulumi.interpolate`arn:${partition}:s3:::${args.modelBucketName}/${args.modelKey}`;
+    const modelsArn = registryObjectsArn(partition, args.modelBucketName, args.modelKey);
 
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
@@ -150,7 +151,7 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
       {
         service: "lambda.amazonaws.com",
         statements: pulumi
-          .all([modelReadStatements(modelObjectArn, args.modelKmsKeyArn), logGroup.arn])
+          .all([modelReadStatements(modelsArn, args.modelKmsKeyArn), logGroup.arn])
           .apply(([read, logArn]) => [
             ...read,
             {

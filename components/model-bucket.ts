@@ -1,19 +1,29 @@
 /**
- * ModelBucket: a private, encrypted, versioned S3 bucket that holds model artifacts, and the
- * upload of one model.tar.gz at a content-addressed key, `models/<model version>/model.tar.gz`.
- * A new model always lands at a new key (never overwriting the object a live endpoint reads), the
- * same model always at the same key (nothing to redeploy).
+ * ModelBucket: a private, encrypted, versioned S3 bucket that holds the model registry
+ * (core/registry.ts): every model uploaded stays under its version, `models/<version>/model.tar.gz`
+ * and its `manifest.json`. A new model always lands at a new key (never overwriting the object a
+ * live endpoint reads), the same model always at the same key (nothing to redeploy), and the
+ * objects of earlier versions stay when a new one replaces them in the program. Given a
+ * `modelVersion` instead of a `modelPath`, it uploads nothing and serves that version from the
+ * registry (components/model-registry.ts).
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MANIFEST, readArtifactFiles, sha256, verifyArtifact } from "../core/artifact.js";
+import { isModelVersion, manifestKeyFor, modelKeyFor } from "../core/registry.js";
+import { modelReadStatements, type RegisteredModel, registeredModel } from "./model-registry.js";
 import { fromWorkingDir } from "./paths.js";
+import { ArgumentError } from "./validate.js";
+
+export { modelKeyFor } from "../core/registry.js";
 
 export interface ModelBucketArgs {
-  /** Path of the model.tar.gz to upload (written by `iris-mlops train` or `writeArtifact`). Required. */
-  readonly modelPath: pulumi.Input<string>;
+  /** Path of the model.tar.gz to upload (written by `iris-mlops train` or `writeArtifact`). This or `modelVersion` is required. */
+  readonly modelPath?: pulumi.Input<string>;
+  /** Serve this version, already in the bucket's registry, instead of uploading one (a rollback). This or `modelPath` is required. */
+  readonly modelVersion?: string;
   /** Delete the bucket even when it still holds objects, on `pulumi destroy`. Default false. */
   readonly forceDestroy?: pulumi.Input<boolean>;
   /** KMS key ARN for default encryption (SSE-KMS with an S3 bucket key). Default: none, SSE-S3 (AES256). */
@@ -37,9 +47,9 @@ export interface ModelArtifactInfo {
   readonly bytes: number;
   /** `models/<model version>/model.tar.gz`. */
   readonly key: string;
+  /** The artifact's manifest.json as it is in the tarball, uploaded beside it. */
+  readonly manifest: string;
 }
-
-export const modelKeyFor = (modelVersion: string) => `models/${modelVersion}/model.tar.gz`;
 
 /** Read a model.tar.gz, verify it (manifest, every file's hash) and derive its key. */
 export async function readModelArtifact(path: string): Promise<ModelArtifactInfo> {
@@ -55,6 +65,7 @@ export async function readModelArtifact(path: string): Promise<ModelArtifactInfo
     manifestSha256: sha256(files.get(MANIFEST) as Uint8Array),
     bytes: bytes.length,
     key: modelKeyFor(manifest.model_version),
+    manifest: new TextDecoder().decode(files.get(MANIFEST)),
   };
 }
 
@@ -75,7 +86,9 @@ export function bucketPrefixFor(project: string, stack: string, name: string): s
 
 export class ModelBucket extends pulumi.ComponentResource {
   readonly bucket: aws.s3.Bucket;
-  readonly modelObject: aws.s3.BucketObjectv2;
+  /** The uploaded model.tar.gz and manifest.json; undefined when serving a `modelVersion`. */
+  readonly modelObject?: aws.s3.BucketObjectv2;
+  readonly manifestObject?: aws.s3.BucketObjectv2;
   readonly bucketName: pulumi.Output<string>;
   readonly bucketArn: pulumi.Output<string>;
   /** `models/<model version>/model.tar.gz`. */
@@ -99,7 +112,14 @@ export class ModelBucket extends pulumi.ComponentResource {
     this.baseName = name;
     const parent = { parent: this };
 
-    const artifact = pulumi.output(args.modelPath).apply(readModelArtifact);
+    if ((args.modelPath === undefined) === (args.modelVersion === undefined)) {
+      throw new ArgumentError("ModelBucket: give either modelPath or modelVersion");
+    }
+    if (args.modelVersion !== undefined && !isModelVersion(args.modelVersion)) {
+      throw new ArgumentError(
+        `ModelBucket: modelVersion must be a model version (16 hex digits), got ${args.modelVersion}`,
+      );
+    }
     const kmsKeyArn = pulumi.output(args.kmsKeyArn);
 
     this.bucket = new aws.s3.Bucket(
@@ -195,32 +215,26 @@ export class ModelBucket extends pulumi.ComponentResource {
       { parent: this, dependsOn: [versioning] },
     );
 
-    this.modelObject = new aws.s3.BucketObjectv2(
-      `${name}-model`,
-      {
-        bucket,
-        key: artifact.key,
-        source: artifact.apply((a) => new pulumi.asset.FileAsset(fromWorkingDir(a.path))),
-        contentType: "application/gzip",
-        checksumAlgorithm: "SHA256",
-        metadata: {
-          "model-version": artifact.modelVersion,
-          sha256: artifact.sha256,
-        },
-        tags: args.tags,
-      },
-      // upload only once the bucket is private, encrypted and versioned
-      { parent: this, dependsOn: [publicAccess, ownership, encryption, versioning] },
-    );
+    let model: pulumi.Output<RegisteredModel>;
+    if (args.modelVersion === undefined) {
+      const settings = [publicAccess, ownership, encryption, versioning];
+      ({
+        model,
+        modelObject: this.modelObject,
+        manifestObject: this.manifestObject,
+      } = this.upload(name, args, settings));
+    } else {
+      model = registeredModel(bucket, args.modelVersion, parent);
+    }
 
     this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;
-    this.modelKey = this.modelObject.key;
-    this.modelS3Uri = pulumi.interpolate`s3://${this.modelObject.bucket}/${this.modelObject.key}`;
-    this.modelObjectArn = pulumi.interpolate`${this.bucket.arn}/${this.modelObject.key}`;
-    this.modelVersion = artifact.modelVersion;
-    this.modelSha256 = artifact.sha256;
-    this.modelManifestSha256 = artifact.manifestSha256;
+    this.modelKey = model.key;
+    this.modelS3Uri = pulumi.interpolate`s3://${this.bucket.bucket}/${model.key}`;
+    this.modelObjectArn = pulumi.interpolate`${this.bucket.arn}/${model.key}`;
+    this.modelVersion = model.modelVersion;
+    this.modelSha256 = model.sha256;
+    this.modelManifestSha256 = model.manifestSha256;
     this.kmsKeyArn = kmsKeyArn;
 
     this.registerOutputs({
@@ -233,6 +247,50 @@ export class ModelBucket extends pulumi.ComponentResource {
       modelSha256: this.modelSha256,
       modelManifestSha256: this.modelManifestSha256,
     });
+  }
+
+  /**
+   * Upload the model to its version's keys. Kept in the bucket when the program stops naming
+   * them (a new version replaces them, or a pinned version is served): the registry keeps every
+   * version, and the lifecycle rule expires an object only once it is deleted or overwritten.
+   */
+  private upload(name: string, args: ModelBucketArgs, settings: pulumi.Resource[]) {
+    const artifact = pulumi.output(args.modelPath as pulumi.Input<string>).apply(readModelArtifact);
+    // upload only once the bucket is private, encrypted and versioned
+    const opts = { parent: this, dependsOn: settings, retainOnDelete: true };
+    const common = { bucket: this.bucket.id, checksumAlgorithm: "SHA256", tags: args.tags };
+    const modelObject = new aws.s3.BucketObjectv2(
+      `${name}-model`,
+      {
+        ...common,
+        key: artifact.key,
+        source: artifact.apply((a) => new pulumi.asset.FileAsset(fromWorkingDir(a.path))),
+        contentType: "application/gzip",
+        metadata: { "model-version": artifact.modelVersion, sha256: artifact.sha256 },
+      },
+      opts,
+    );
+    const manifestObject = new aws.s3.BucketObjectv2(
+      `${name}-manifest`,
+      {
+        ...common,
+        key: artifact.modelVersion.apply(manifestKeyFor),
+        content: artifact.manifest,
+        contentType: "application/json",
+        metadata: { "model-version": artifact.modelVersion },
+      },
+      opts,
+    );
+    // resolved once both are uploaded, so that readers wait for them
+    const model: pulumi.Output<RegisteredModel> = pulumi
+      .all([artifact, modelObject.key, manifestObject.key])
+      .apply(([a, key]) => ({
+        modelVersion: a.modelVersion,
+        key,
+        sha256: a.sha256,
+        manifestSha256: a.manifestSha256,
+      }));
+    return { model, modelObject, manifestObject };
   }
 
   /**
@@ -256,19 +314,4 @@ export class ModelBucket extends pulumi.ComponentResource {
       { parent: this, ...opts },
     );
   }
-}
-
-/** IAM statements to read one model object (and decrypt it when the bucket uses a KMS key). */
-export function modelReadStatements(
-  modelObjectArn: pulumi.Input<string>,
-  kmsKeyArn?: pulumi.Input<string | undefined>,
-): pulumi.Output<object[]> {
-  return pulumi
-    .all([modelObjectArn, kmsKeyArn])
-    .apply(([objectArn, key]) => [
-      { Sid: "ReadModel", Effect: "Allow", Action: "s3:GetObject", Resource: objectArn },
-      ...(key
-        ? [{ Sid: "DecryptModel", Effect: "Allow", Action: "kms:Decrypt", Resource: key }]
-        : []),
-    ]);
 }

@@ -21,7 +21,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type AlarmArgs, createAlarm, errorRateQueries } from "./alarms.js";
 import { ENDPOINT_LOG_ACTIONS } from "./deploy-role-statements.js";
 import { InstanceTypeGuard } from "./instance-type-guard.js";
-import { modelReadStatements } from "./model-bucket.js";
+import { modelReadStatements, registryObjectsArn } from "./model-registry.js";
 import { type RoleArgs, serviceRole } from "./service-role.js";
 import { ArgumentError, checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
@@ -36,7 +36,7 @@ export interface SageMakerEndpointArgs extends AlarmArgs, RoleArgs {
   readonly repositoryArn: pulumi.Input<string>;
   /** Bucket holding the model (ModelBucket.bucketName). Required. */
   readonly modelBucketName: pulumi.Input<string>;
-  /** Key of the model.tar.gz (ModelBucket.modelKey). Required. */
+  /** Key of the model.tar.gz, under `models/`: the role may read that prefix (ModelBucket.modelKey). Required. */
   readonly modelKey: pulumi.Input<string>;
   /**
    * sha256 (64 lower-case hex) of the model's manifest.json (ModelBucket.modelManifestSha256).
@@ -183,7 +183,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
     );
     const imageUri = pulumi.output(args.imageUri).apply(checkDigestUri);
     const partition = aws.getPartitionOutput({}, parent).partition;
-    const modelObjectArn = pulumi.interpolate`arn:${partition}:s3:::${args.modelBucketName}/${args.modelKey}`;
+    const modelsArn = registryObjectsArn(partition, args.modelBucketName, args.modelKey);
 
     // SageMaker writes to /aws/sagemaker/Endpoints/<endpoint name>: created here to set retention
     // and to scope the role's log permissions to exactly this group
@@ -203,7 +203,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
         service: "sagemaker.amazonaws.com",
         statements: pulumi
           .all([
-            modelReadStatements(modelObjectArn, args.modelKmsKeyArn),
+            modelReadStatements(modelsArn, args.modelKmsKeyArn),
             args.repositoryArn,
             logGroup.arn,
           ])

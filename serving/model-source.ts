@@ -46,6 +46,17 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number };
 }
 
+/** An SDK call's failure as one line: the HTTP status and S3's error code, or the network error. */
+export function sdkFailure(error: unknown): ModelFetchError {
+  const status = (error as SdkError).$metadata?.httpStatusCode;
+  if (status === undefined) return networkError(error);
+  const { name, message } = error as SdkError;
+  return new ModelFetchError(
+    `HTTP ${status} ${name}${message && message !== name ? `: ${message}` : ""}`,
+    retryableStatus(status),
+  );
+}
+
 export interface FetchOptions {
   log?: AttemptLog;
   budget?: Budget;
@@ -66,13 +77,7 @@ export async function fetchModelBytes(
           { abortSignal: signal },
         );
       } catch (error) {
-        const status = (error as SdkError).$metadata?.httpStatusCode;
-        if (status === undefined) throw networkError(error);
-        const { name, message } = error as SdkError;
-        throw new ModelFetchError(
-          `HTTP ${status} ${name}${message && message !== name ? `: ${message}` : ""}`,
-          retryableStatus(status),
-        );
+        throw sdkFailure(error);
       }
       answered();
       // in Node the body is a Readable: async-iterable, destroyable

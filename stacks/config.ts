@@ -11,6 +11,7 @@ import {
   type NameRule,
   nameProblem,
 } from "../components/validate.js";
+import { isModelVersion } from "../core/registry.js";
 import {
   checkTrainOptions,
   DEFAULT_TRAIN_OPTIONS,
@@ -32,8 +33,21 @@ const retention = num(
   }),
 );
 
+/** A pinned version must reach the program as it was typed: a number has lost its digits. */
+const modelVersion = z.unknown().superRefine((v, ctx) => {
+  if (typeof v === "string" && isModelVersion(v)) return;
+  ctx.addIssue({
+    code: "custom",
+    message:
+      typeof v === "number"
+        ? `must be a model version string, but Pulumi stored it as the number ${v} (--path reads digits as a number): set it with \`pulumi config set ${NAMESPACE}:model.version <version>\`, without --path`
+        : `must be a model version, 16 hex digits (iris-mlops models list shows them), got ${JSON.stringify(v)}`,
+  });
+}) as z.ZodType<string>;
+
 const modelSchema = z
   .object({
+    version: modelVersion,
     trees: int(1, 5000),
     maxFeatures: num(z.number().positive()),
     replacement: bool(),
@@ -133,9 +147,18 @@ const stackSchema = z
 export type StackConfig = Omit<z.infer<typeof stackSchema>, "model"> & {
   /** The training run's hyper-parameters: the defaults with the configured ones on top. */
   readonly model: TrainOptions;
+  /** `model.version`: serve this version from the bucket's registry, with no training. */
+  readonly modelVersion?: string;
 };
 
 export const CONFIG_KEYS = Object.keys(stackSchema.shape);
+
+/**
+ * The one dotted key read as a path without `--path`: `pulumi config set iris-mlops:model.version
+ * <v>` stores the version as a string, where `--path` would turn an all-digit version into a
+ * number (and drop its leading zeros).
+ */
+export const MODEL_VERSION_KEY = "model.version";
 
 export class ConfigError extends pulumi.RunError {
   override readonly name = "ConfigError";
@@ -157,12 +180,26 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackCo
   for (const [key, value] of Object.entries(raw)) {
     if (!key.startsWith(prefix)) continue;
     const name = key.slice(prefix.length);
+    if (name === MODEL_VERSION_KEY) continue;
     if (!CONFIG_KEYS.includes(name)) {
       throw new ConfigError(
-        `unknown config key ${key}; known keys: ${CONFIG_KEYS.map((k) => prefix + k).join(", ")}`,
+        `unknown config key ${key}; known keys: ${[...CONFIG_KEYS, MODEL_VERSION_KEY].map((k) => prefix + k).join(", ")}`,
       );
     }
     values[name] = parseValue(value);
+  }
+  const pinned = raw[prefix + MODEL_VERSION_KEY];
+  if (pinned !== undefined) {
+    const model = values.model ?? {};
+    // a model that is not an object is the schema's to refuse
+    if (typeof model === "object" && model !== null) {
+      if ("version" in model) {
+        throw new ConfigError(
+          `${prefix}${MODEL_VERSION_KEY} is set twice, as a key of its own and inside ${prefix}model: keep one`,
+        );
+      }
+      values.model = { ...model, version: pinned };
+    }
   }
   const parsed = stackSchema.safeParse(values);
   if (!parsed.success) {
@@ -178,13 +215,19 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackCo
     });
     throw new ConfigError(`invalid stack configuration:\n  ${problems.join("\n  ")}`);
   }
+  const { version, ...options } = parsed.data.model;
+  if (version !== undefined && parsed.data.modelPath !== undefined) {
+    throw new ConfigError(
+      `${prefix}modelPath and ${prefix}${MODEL_VERSION_KEY} both name the model to serve: keep one`,
+    );
+  }
   let model: TrainOptions;
   try {
-    model = checkTrainOptions({ ...DEFAULT_TRAIN_OPTIONS, ...parsed.data.model });
+    model = checkTrainOptions({ ...DEFAULT_TRAIN_OPTIONS, ...options });
   } catch (error) {
     throw new ConfigError(`${prefix}model: ${(error as Error).message}`);
   }
-  return { ...parsed.data, model };
+  return { ...parsed.data, model, ...(version === undefined ? {} : { modelVersion: version }) };
 }
 
 /** A name Pulumi auto-names with Pulumi.yaml's pattern `${project}-${stack}-${name}-${hex(7)}`. */

@@ -65,10 +65,14 @@ export async function irisStack(
   options: StackOptions = {},
 ): Promise<StackOutputs> {
   const root = packageRoot();
-  // a pinned model (a rollback) is used as it is; otherwise train, reusing an identical artifact
+  // a version from the registry or a local model (rollbacks) is served as it is; otherwise
+  // train, reusing an identical artifact
+  const pinned = config.modelVersion;
   const modelPath =
-    fromRoot(root, config.modelPath) ??
-    (await trainModel(modelDirFor(options.buildRoot ?? root, pulumi.getStack()), config.model));
+    pinned === undefined
+      ? (fromRoot(root, config.modelPath) ??
+        (await trainModel(modelDirFor(options.buildRoot ?? root, pulumi.getStack()), config.model)))
+      : undefined;
 
   // alarms notify an SNS topic when there is someone to tell; otherwise they show in the console
   let alertTopic: aws.sns.Topic | undefined;
@@ -89,6 +93,7 @@ export async function irisStack(
 
   const models = new ModelBucket("models", {
     modelPath,
+    modelVersion: pinned,
     forceDestroy: config.bucket.forceDestroy,
     kmsKeyArn: config.bucket.kmsKeyArn,
     noncurrentVersionExpirationDays: config.bucket.noncurrentVersionDays,

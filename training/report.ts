@@ -4,7 +4,8 @@ import type { TrainResult } from "./train.js";
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const num = (x: number) => x.toFixed(3);
 
-function table(rows: string[][]): string {
+/** Rows as aligned columns: the first left-aligned, the others right-aligned. */
+export function table(rows: string[][]): string {
   const widths = (rows[0] as string[]).map((_, c) =>
     Math.max(...rows.map((r) => (r[c] as string).length)),
   );

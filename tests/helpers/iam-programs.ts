@@ -94,6 +94,8 @@ export async function runStack(
   stack: string,
   config: Record<string, unknown>,
   preview = false,
+  /** What the bucket's registry holds, by key (for a stack pinned to a model version). */
+  objects: ReadonlyMap<string, Uint8Array> = new Map(),
 ): Promise<ProgramRun> {
   const build = await tempDir("iam");
   try {
@@ -111,6 +113,7 @@ export async function runStack(
       preview,
       (name) => `${PROJECT}-${stack}-${name}-${hex7(`${stack}/${name}`)}`,
     );
+    for (const [key, body] of objects) recorder.objects.set(key, body);
     const outputs = await irisStack(undefined, { buildRoot: build.dir });
     await settle(recorder, [outputs.apiUrl, outputs.dashboardName]);
     return { stack, resources: [...recorder.resources], invokes: [...recorder.invokes] };

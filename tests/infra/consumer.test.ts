@@ -178,14 +178,14 @@ describe("a consumer program using the package entry", () => {
     assert.equal(api("internal").inputs.corsConfiguration, undefined);
   });
 
-  it("gives each function its own role, allowed the shared model and its own logs only", async () => {
-    const objectArn = await value(built.models.modelObjectArn);
+  it("gives each function its own role, allowed the shared bucket's models and its own logs only", async () => {
+    const modelsArn = `${await value(built.models.bucketArn)}/models/*`;
     for (const name of ["public", "internal"]) {
       const policy = mocks.one("aws:iam/rolePolicy:RolePolicy", `${name}-policy`);
       assert.equal(policy.inputs.role, mocks.one("aws:iam/role:Role", `${name}-role`).state.name);
       const logArn = mocks.one("aws:cloudwatch/logGroup:LogGroup", `${name}-logs`).state.arn;
       const [read, logs] = policyOf(policy).Statement;
-      assert.equal(read?.Resource, objectArn);
+      assert.equal(read?.Resource, modelsArn);
       assert.deepEqual(logs?.Resource, `${logArn}:*`);
     }
   });

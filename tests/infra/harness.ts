@@ -166,6 +166,8 @@ function computed(type: string, name: string, inputs: Props): { id: string; stat
 export class Recorder implements pulumi.runtime.Mocks {
   readonly resources: Registered[] = [];
   readonly invokes: { token: string; inputs: Props }[] = [];
+  /** What the S3 data sources find, by key, in whichever bucket they are asked about. */
+  readonly objects = new Map<string, Uint8Array>();
 
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
     const { id, state } = computed(args.type, args.name, args.inputs);
@@ -216,6 +218,26 @@ export class Recorder implements pulumi.runtime.Mocks {
           expiresAt: "2030-01-01T00:00:00Z",
           region: REGION,
         };
+      case "aws:s3/getObjects:getObjects": {
+        const prefix = (args.inputs.prefix as string | undefined) ?? "";
+        const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+        return { id: args.inputs.bucket, ...args.inputs, keys, commonPrefixes: [], owners: [] };
+      }
+      case "aws:s3/getObject:getObject": {
+        const body = this.objects.get(args.inputs.key);
+        // the provider's answer to a HeadObject 404
+        if (!body)
+          throw new Error(`couldn't find resource (s3://${args.inputs.bucket}/${args.inputs.key})`);
+        return {
+          id: `${args.inputs.bucket}/${args.inputs.key}`,
+          ...args.inputs,
+          contentLength: body.length,
+          bodyBase64:
+            args.inputs.downloadBody === "true" ? Buffer.from(body).toString("base64") : "",
+          metadata: {},
+          tags: {},
+        };
+      }
       default:
         throw new Error(`unexpected invoke ${args.token}`);
     }
@@ -253,9 +275,10 @@ export class Recorder implements pulumi.runtime.Mocks {
 export async function useMocks(
   config: Record<string, unknown> = {},
   stack = "test",
+  preview = false,
 ): Promise<Recorder> {
   const recorder = new Recorder();
-  await pulumi.runtime.setMocks(recorder, PROJECT, stack, false);
+  await pulumi.runtime.setMocks(recorder, PROJECT, stack, preview);
   pulumi.runtime.setAllConfig(
     Object.fromEntries(
       Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
@@ -289,6 +312,27 @@ export async function settle(recorder: Recorder, outputs: pulumi.Output<unknown>
       quiet = 0;
     }
   }
+}
+
+/**
+ * The error an Output failed with. Pulumi keeps an Output's promise to itself (`apply` never
+ * calls back on a failure), so this reads it the way the SDK's own tests do.
+ */
+export function failure(output: pulumi.Output<unknown>, ms = 20000): Promise<Error> {
+  const promise = (output as unknown as { promise(): Promise<unknown> }).promise();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("output neither resolved nor failed")), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        reject(new Error(`the output resolved to ${JSON.stringify(v)} instead of failing`));
+      },
+      (error: Error) => {
+        clearTimeout(timer);
+        resolve(error);
+      },
+    );
+  });
 }
 
 /** A policy document input, parsed. */

@@ -412,13 +412,22 @@ export const PROVIDER_CALLS: Record<string, Lifecycle> = {
   },
 };
 
-/** The invokes a program makes, as the calls they become (none: answered without AWS rights). */
-export const INVOKE_CALLS: Record<string, Call[]> = {
-  "aws:index/getCallerIdentity:getCallerIdentity": [], // sts:GetCallerIdentity needs no permission
-  "aws:index/getRegion:getRegion": [],
-  "aws:index/getPartition:getPartition": [],
-  "aws:ecr/getAuthorizationToken:getAuthorizationToken": [
+/** The invokes a program makes, from their inputs, as the calls they become (none: answered without AWS rights). */
+export const INVOKE_CALLS: Record<string, (inputs: Registered["inputs"]) => Call[]> = {
+  "aws:index/getCallerIdentity:getCallerIdentity": () => [], // sts:GetCallerIdentity needs no permission
+  "aws:index/getRegion:getRegion": () => [],
+  "aws:index/getPartition:getPartition": () => [],
+  "aws:ecr/getAuthorizationToken:getAuthorizationToken": () => [
     { action: "ecr:GetAuthorizationToken", resource: "*" },
+  ],
+  // a pinned model version: the registry listed (ListObjectsV2), then its tarball read
+  "aws:s3/getObjects:getObjects": (i) => [
+    { action: "s3:ListBucket", resource: `arn:${P}:s3:::${i.bucket}` },
+  ],
+  "aws:s3/getObject:getObject": (i) => [
+    // HeadObject and the download, then the object's tags
+    { action: "s3:GetObject", resource: `arn:${P}:s3:::${i.bucket}/${i.key}` },
+    { action: "s3:GetObjectTagging", resource: `arn:${P}:s3:::${i.bucket}/${i.key}` },
   ],
 };
 

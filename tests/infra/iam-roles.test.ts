@@ -6,6 +6,8 @@
  * dead weight: removing any one of them refuses a needed call.
  */
 import { strict as assert } from "node:assert";
+import { readFile } from "node:fs/promises";
+import { modelKeyFor } from "../../core/registry.js";
 import { actionsFor, fitsAction } from "../helpers/iam-catalogue.js";
 import { evaluate, type Principal } from "../helpers/iam-evaluator.js";
 import { type PolicyDocument, statements } from "../helpers/iam-policy.js";
@@ -15,7 +17,7 @@ import {
   runStack,
   stackConfigFile,
 } from "../helpers/iam-programs.js";
-import type { Registered } from "./harness.js";
+import { type Registered, tempDir, writeTestModel } from "./harness.js";
 import { type Call, INVOKE_CALLS, providerCalls, type Step } from "./iam-calls.js";
 import {
   deniedReadsOfOtherStacks,
@@ -23,6 +25,7 @@ import {
   deniedToEveryone,
   deniedToPreviewRole,
   lambdaRuntimeCalls,
+  outsideRegistry,
   sagemakerRuntimeCalls,
 } from "./iam-samples.js";
 
@@ -41,7 +44,7 @@ const invokeCalls = (run: ProgramRun) =>
     const calls = INVOKE_CALLS[i.token];
     if (!calls)
       throw new Error(`no call table for the invoke ${i.token} (tests/infra/iam-calls.ts)`);
-    return calls;
+    return calls(i.inputs);
   });
 
 function refusals(principal: Principal, calls: Call[]): string[] {
@@ -103,6 +106,12 @@ describe("IAM: each role against the calls it makes", function () {
     const previewPolicy = doc(
       named(bootstrap, "aws:iam/rolePolicy:RolePolicy", "github-preview-policy"),
     );
+    // a stack pinned to a version of its registry (a rollback): the lookup's reads too
+    const registry = await tempDir("iam-registry");
+    const { tarball, manifest } = await writeTestModel(registry.dir);
+    const objects = new Map([[modelKeyFor(manifest.model_version), await readFile(tarball)]]);
+    await registry.remove();
+    const pinned = { "iris-mlops:model.version": manifest.model_version };
     const variants: [string, string, Record<string, unknown>][] = [
       ["dev", "dev", {}],
       [
@@ -112,6 +121,7 @@ describe("IAM: each role against the calls it makes", function () {
       ],
       ["dev+instances", "dev", { "iris-mlops:sagemaker": { enabled: true, mode: "instances" } }],
       ["prod", "prod", EMAIL],
+      ["prod+pinned", "prod", { ...EMAIL, ...pinned }],
     ];
     for (const [label, stack, extra] of variants) {
       const config = {
@@ -119,13 +129,13 @@ describe("IAM: each role against the calls it makes", function () {
         ...extra,
         "iris-mlops:permissionsBoundaryArn": boundaries[stack]?.arn,
       };
-      const run = await runStack(stack, config);
+      const run = await runStack(stack, config, false, objects);
       const bucketPolicy = doc(
         run.resources.find((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy") as Registered,
       );
       stacks[label] = {
         run,
-        preview: await runStack(stack, config, true),
+        preview: await runStack(stack, config, true, objects),
         bucketPolicy,
         deploy: {
           arn: role(`github-${stack}-deploy`),
@@ -192,7 +202,7 @@ describe("IAM: each role against the calls it makes", function () {
     return roles;
   }
 
-  for (const label of ["dev", "dev+sagemaker", "dev+instances", "prod"]) {
+  for (const label of ["dev", "dev+sagemaker", "dev+instances", "prod", "prod+pinned"]) {
     const stack = label.split("+")[0] as string;
     const other = stack === "dev" ? "prod" : "dev";
 
@@ -227,6 +237,11 @@ describe("IAM: each role against the calls it makes", function () {
           // the registry login TrainingImage asks for once the repository is known
           assert.ok(preview.some((c) => c.action === "ecr:GetAuthorizationToken"));
         }
+        // a pinned version is looked up in the registry in preview too, with this role's rights
+        assert.deepEqual(
+          preview.filter((c) => c.action.startsWith("s3:")).map((c) => c.action),
+          label.endsWith("+pinned") ? ["s3:ListBucket", "s3:GetObject", "s3:GetObjectTagging"] : [],
+        );
         assert.deepEqual(refusals(d.previewRole, preview), []);
         assert.deepEqual(refusals(d.previewRole, providerCalls(d.run, ["read"])), []);
       });
@@ -264,10 +279,7 @@ describe("IAM: each role against the calls it makes", function () {
               ...c,
               action: c.action.replace(/:Get|:Describe|:Create|:Put|:Batch/, ":Delete"),
             })),
-            {
-              action: "s3:GetObject",
-              resource: `${r.calls.find((c) => c.action === "s3:GetObject")?.resource}.old`,
-            },
+            ...outsideRegistry(r.calls),
             {
               action: "cloudwatch:PutMetricData",
               resource: "*",

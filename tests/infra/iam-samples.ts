@@ -10,21 +10,42 @@ const OTHER_ACCOUNT = "210987654321";
 const logStream = (group: string, stream: string) =>
   `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${group}:log-stream:${stream}`;
 const s3Object = (uri: string) => `arn:aws:s3:::${uri.replace(/^s3:\/\//, "")}`;
+/** The stable version a role still reads while a new one takes part of the traffic. */
+const STABLE_VERSION = "0123456789abcdef";
+/** Reading the model a role serves, and another version of its bucket's registry. */
+function modelReads(uri: string): Call[] {
+  const served = s3Object(uri);
+  const bucket = served.slice(0, served.indexOf("/models/"));
+  return [
+    { action: "s3:GetObject", resource: served },
+    { action: "s3:GetObject", resource: `${bucket}/models/${STABLE_VERSION}/model.tar.gz` },
+  ];
+}
+
+/** Objects of a role's own bucket outside the registry (`models/`): refused to it. */
+export function outsideRegistry(calls: readonly Call[]): Call[] {
+  const served = calls.find((c) => c.action === "s3:GetObject")?.resource ?? "";
+  const bucket = served.slice(0, served.indexOf("/models/"));
+  return ["notes/secret.txt", "model.tar.gz", "models-old/x/model.tar.gz", "models"].map((key) => ({
+    action: "s3:GetObject",
+    resource: `${bucket}/${key}`,
+  }));
+}
 const repositoryOfImage = (image: string) =>
   `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${image.replace(/^[^/]+\//, "").split("@")[0]}`;
 
-/** What the Lambda function's role does while serving: read the model, write its logs. */
+/** What the Lambda function's role does while serving: read the models, write its logs. */
 export function lambdaRuntimeCalls(fn: Registered): Call[] {
   const env = fn.inputs.environment.variables as Record<string, string>;
   const stream = logStream(fn.inputs.loggingConfig.logGroup, "2026/12/01/[$LATEST]0123abcd");
   return [
-    { action: "s3:GetObject", resource: s3Object(`${env.MODEL_BUCKET}/${env.MODEL_KEY}`) },
+    ...modelReads(`${env.MODEL_BUCKET}/${env.MODEL_KEY}`),
     { action: "logs:CreateLogStream", resource: stream },
     { action: "logs:PutLogEvents", resource: stream },
   ];
 }
 
-/** What SageMaker does with the model's role: pull the image, read the model, log, metrics. */
+/** What SageMaker does with the model's role: pull the image, read the models, log, metrics. */
 export function sagemakerRuntimeCalls(model: Registered, endpointName: string): Call[] {
   const container = model.inputs.primaryContainer as { image: string; modelDataUrl: string };
   const repository = repositoryOfImage(container.image);
@@ -34,7 +55,7 @@ export function sagemakerRuntimeCalls(model: Registered, endpointName: string): 
     { action: "ecr:GetAuthorizationToken", resource: "*" },
     { action: "ecr:BatchGetImage", resource: repository },
     { action: "ecr:GetDownloadUrlForLayer", resource: repository },
-    { action: "s3:GetObject", resource: s3Object(container.modelDataUrl) },
+    ...modelReads(container.modelDataUrl),
     {
       action: "logs:CreateLogGroup",
       resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${group}:*`,

@@ -110,7 +110,7 @@ describe("LambdaInferenceApi", () => {
       assert.equal(await value(api.logGroupName), group.state.name);
     });
 
-    it("lets its role read only the model object and write only its own log group", () => {
+    it("lets its role read only the models under the bucket's models/ prefix and write only its own log group", () => {
       const role = mocks.one("aws:iam/role:Role");
       assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
         {
@@ -133,7 +133,7 @@ describe("LambdaInferenceApi", () => {
           Sid: "ReadModel",
           Effect: "Allow",
           Action: "s3:GetObject",
-          Resource: `arn:aws:s3:::${MODEL.modelBucketName}/${MODEL.modelKey}`,
+          Resource: `arn:aws:s3:::${MODEL.modelBucketName}/models/*`,
         },
         {
           Sid: "WriteOwnLogs",

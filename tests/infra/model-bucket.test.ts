@@ -2,7 +2,9 @@ import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
 import { ModelBucket, readModelArtifact } from "../../components/model-bucket.js";
+import { readArtifactFiles } from "../../core/artifact.js";
 import {
   policyOf,
   type Recorder,
@@ -30,9 +32,23 @@ describe("ModelBucket", () => {
   });
   after(() => tmp.remove());
 
+  /** The resource options each child was registered with (the mocks are not given them). */
+  let options: Record<string, pulumi.CustomResourceOptions>;
   async function build(args: Partial<ConstructorParameters<typeof ModelBucket>[1]> = {}) {
     const mocks = await useMocks();
-    const models = new ModelBucket("models", { modelPath: tarball, ...args });
+    options = {};
+    const models = new ModelBucket(
+      "models",
+      { modelPath: tarball, ...args },
+      {
+        transformations: [
+          ({ name, opts }) => {
+            options[name] = opts;
+            return undefined;
+          },
+        ],
+      },
+    );
     await settle(mocks, [models.modelS3Uri, models.modelObjectArn, models.bucketName]);
     return { mocks, models };
   }
@@ -131,12 +147,14 @@ describe("ModelBucket", () => {
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
         "aws:s3/bucketObjectv2:BucketObjectv2",
       ]) {
-        assert.equal(mocks.one(type).inputs.bucket, bucket, type);
+        const found = mocks.all(type);
+        assert.ok(found.length > 0, type);
+        for (const r of found) assert.equal(r.inputs.bucket, bucket, `${type} ${r.name}`);
       }
     });
 
     it("uploads the model at models/<model version>/model.tar.gz with its sha256", async () => {
-      const object = mocks.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs;
+      const object = mocks.one("aws:s3/bucketObjectv2:BucketObjectv2", "models-model").inputs;
       assert.equal(object.key, `models/${version}/model.tar.gz`);
       assert.equal(object.contentType, "application/gzip");
       assert.equal(object.checksumAlgorithm, "SHA256");
@@ -145,6 +163,26 @@ describe("ModelBucket", () => {
       const path = (await object.source.path) as string;
       assert.ok(!isAbsolute(path), path);
       assert.equal(resolve(path), tarball);
+    });
+
+    it("uploads the tarball's own manifest.json beside it, under the same version", async () => {
+      const object = mocks.one("aws:s3/bucketObjectv2:BucketObjectv2", "models-manifest").inputs;
+      assert.equal(object.key, `models/${version}/manifest.json`);
+      assert.equal(object.contentType, "application/json");
+      assert.equal(object.checksumAlgorithm, "SHA256");
+      assert.deepEqual(object.metadata, { "model-version": version });
+      const inTarball = (await readArtifactFiles(tarball)).get("manifest.json") as Uint8Array;
+      assert.equal(object.content, Buffer.from(inTarball).toString("utf8"));
+      assert.equal(JSON.parse(object.content).model_version, version);
+    });
+
+    it("keeps every uploaded version in the bucket when the program stops naming it (retainOnDelete)", () => {
+      // a new version replaces the two objects in the program: without this, Pulumi deletes
+      // the previous version's keys, and the registry holds only the newest model
+      assert.equal(options["models-model"]?.retainOnDelete, true);
+      assert.equal(options["models-manifest"]?.retainOnDelete, true);
+      // the bucket itself follows forceDestroy, not this
+      assert.equal(options["models-bucket"]?.retainOnDelete, undefined);
     });
 
     it("exposes the model's key, URI, object ARN, version, sha256 and manifest sha256", async () => {

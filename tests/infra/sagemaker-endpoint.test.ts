@@ -73,7 +73,7 @@ describe("SageMakerEndpoint", () => {
       assert.equal(mocks.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
     });
 
-    it("lets the role read the model object, pull from the repository and log to its own group only", () => {
+    it("lets the role read the bucket's models (models/*), pull from the repository and log to its own group only", () => {
       const logGroup = mocks.one("aws:cloudwatch/logGroup:LogGroup");
       assert.equal(logGroup.inputs.name, "/aws/sagemaker/Endpoints/iris-mlops-prod-sagemaker");
       assert.equal(logGroup.inputs.retentionInDays, 14);
@@ -85,7 +85,7 @@ describe("SageMakerEndpoint", () => {
           Sid: "ReadModel",
           Effect: "Allow",
           Action: "s3:GetObject",
-          Resource: `arn:aws:s3:::${ARGS.modelBucketName}/${ARGS.modelKey}`,
+          Resource: `arn:aws:s3:::${ARGS.modelBucketName}/models/*`,
         },
         {
           Sid: "PullImage",
