@@ -4,7 +4,7 @@
  */
 import { parse } from "csv-parse/sync";
 import { FEATURES } from "./features.js";
-import { InputError, parseRow } from "./input.js";
+import { fieldPath, InputError, numberLiteralProblem, parseRow } from "./input.js";
 import { checkLineLength } from "./lines.js";
 
 /**
@@ -115,7 +115,13 @@ export function csvRecordToRow(
   const ordered = order ? order.map((i) => fields[i] as string) : fields;
   // numbers become numbers; anything else stays as it is so the row check names it
   return parseRow(
-    ordered.map((field) => (isCsvNumber(field) ? Number(field) : field === "" ? undefined : field)),
+    ordered.map((field, k) => {
+      if (!isCsvNumber(field)) return field === "" ? undefined : field;
+      const value = Number(field);
+      const problem = numberLiteralProblem(field, value);
+      if (problem) throw new InputError(fieldPath(path, FEATURES[k] as string), problem);
+      return value;
+    }),
     path,
   );
 }

@@ -1,8 +1,8 @@
 /**
  * The edge: turns untrusted JSON-ish values into rows the core can trust. Accepted forms:
  * one flower as `{sepal_length, sepal_width, petal_length, petal_width}` or as an array of four
- * numbers in that order, or a non-empty array of such flowers. Every value must be a finite
- * number of centimetres greater than 0; anything else is an InputError naming the field.
+ * numbers in that order, or a non-empty array of such flowers. Every value must be a normal
+ * double of centimetres greater than 0; anything else is an InputError naming the field.
  */
 import * as z from "zod/mini";
 import { FEATURES } from "./features.js";
@@ -21,12 +21,59 @@ export class InputError extends Error {
 
 export function describe(value: unknown): string {
   if (value === null) return "null";
+  if (Object.is(value, -0)) return "-0";
   if (value === undefined) return "undefined";
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "string")
     return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
   if (typeof value === "object") return "an object";
   return `${typeof value === "number" ? "" : `${typeof value} `}${String(value)}`;
+}
+
+/** Where a field is: `field` under `prefix` (`instances[3]`), as every error names it. */
+export const fieldPath = (prefix: string, field: string): string =>
+  prefix ? `${prefix}.${field}` : field;
+
+/**
+ * The smallest normal double. Below it a double keeps fewer digits than were sent (IEEE 754
+ * calls that underflow) and 1e-999 is 0: no measurement is that small, so one that is has lost
+ * its value on the way in.
+ */
+export const MIN_MEASUREMENT = 2 ** -1022;
+
+const IN_CENTIMETRES = "send the measurement in centimetres";
+
+/** A literal as a message shows it: whole when short, else its start and its length. */
+const shownLiteral = (text: string) =>
+  text.length > 24 ? `${text.slice(0, 20)}… (${text.length} characters)` : text;
+
+const hasNonZeroDigit = (text: string) => {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 101 || c === 69) return false; // e E: the exponent does not count
+    if (c >= 49 && c <= 57) return true;
+  }
+  return false;
+};
+
+/**
+ * Why the number literal `text` (JSON or CSV) cannot be read as the value sent, or undefined:
+ * it overflows a double (1e999 reads as Infinity) or underflows it (1e-999 reads as 0, 1e-320
+ * as a subnormal). The rule for every input form, checked on the text because JSON.parse and
+ * Number() answer 0 or Infinity without a word; `value` is Number(text), when already known.
+ */
+export function numberLiteralProblem(text: string, value = Number(text)): string | undefined {
+  const magnitude = Math.abs(value);
+  if (magnitude >= MIN_MEASUREMENT && magnitude <= Number.MAX_VALUE) return undefined;
+  if (magnitude === Number.POSITIVE_INFINITY)
+    return `${shownLiteral(text)} is over ${Number.MAX_VALUE}, the largest double: it would read as ${value}; ${IN_CENTIMETRES}`;
+  // 0, -0 and 0.000 read as sent (the row check refuses them); NaN is not a number literal
+  if (Number.isNaN(value) || !hasNonZeroDigit(text)) return undefined;
+  const readAs =
+    value === 0
+      ? describe(value)
+      : "a subnormal double, with fewer significant digits than were sent";
+  return `${shownLiteral(text)} is under ${MIN_MEASUREMENT}, the smallest normal double: it would read as ${readAs}; ${IN_CENTIMETRES}`;
 }
 
 const EMPTY = "no rows: send at least one";
@@ -39,7 +86,15 @@ const measurement = z
         ? "is missing"
         : `must be a finite number of centimetres, got ${describe(issue.input)}`,
   })
-  .check(z.gt(0, { error: (issue) => `must be greater than 0 cm, got ${describe(issue.input)}` }));
+  .check(
+    z.gt(0, { error: (issue) => `must be greater than 0 cm, got ${describe(issue.input)}` }),
+    // a JSON or CSV literal is checked as text first (numberLiteralProblem): this is for values
+    // that come as numbers, and keeps the two rules one
+    z.refine((value) => value <= 0 || value >= MIN_MEASUREMENT, {
+      error: (issue) =>
+        `must be at least ${MIN_MEASUREMENT} cm (the smallest normal double), got ${describe(issue.input)}`,
+    }),
+  );
 
 const rowObject = z.strictObject(
   Object.fromEntries(FEATURES.map((name) => [name, measurement])) as Record<
@@ -68,7 +123,7 @@ function firstIssue(error: z.core.$ZodError, prefix: string): InputError {
   const key = issue.path[0];
   const field =
     typeof key === "number" ? FEATURES[key] : key === undefined ? undefined : String(key);
-  const path = field === undefined ? prefix : prefix ? `${prefix}.${field}` : field;
+  const path = field === undefined ? prefix : fieldPath(prefix, field);
   return new InputError(path, issue.message);
 }
 
