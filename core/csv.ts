@@ -84,12 +84,20 @@ export function splitCsvLine(line: string, path = ""): string[] {
 }
 
 /**
- * Column order from a header line, or undefined when the line is data. A header must name the
- * four features exactly once each.
+ * The column order a CLI input's first line sets: a header's (undefined when the line is data).
+ * The line is data when every field in it is a number or empty, a header when none is a number,
+ * and must then name the four features once each. A line mixing numbers with other text is
+ * neither (`5.1,3.5,1.4,0.2x`, `1e5,petal_length,...`): no order can be taken from it.
  */
 export function csvHeader(fields: readonly string[]): number[] | undefined {
-  // a line with any number in it is data (a bad data row is reported as such, not as a header)
-  if (fields.some(isCsvNumber)) return undefined;
+  const names = fields.filter((field) => field !== "" && !isCsvNumber(field));
+  if (names.length === 0) return undefined;
+  if (fields.some(isCsvNumber)) {
+    throw new InputError(
+      "",
+      `mixes numbers with other text (${names.map((n) => JSON.stringify(n)).join(", ")}), so it is neither a header nor a row of numbers`,
+    );
+  }
   const order = FEATURES.map((name) => fields.findIndex((field) => field.toLowerCase() === name));
   if (fields.length !== FEATURES.length || order.some((i) => i < 0)) {
     throw new InputError(

@@ -81,10 +81,31 @@ describe("csv: lines and fields", () => {
 describe("csv: header", () => {
   it("tells a data line (undefined) from a header", () => {
     assert.equal(csvHeader(["5.1", "3.5", "1.4", "0.2"]), undefined);
-    // a line with any number in it is data, and is then refused as data
-    assert.equal(csvHeader(["sepal_length", "3.5", "1.4", "0.2"]), undefined);
+    // numbers and empty fields only: data, refused as data if it is a bad row
+    assert.equal(csvHeader(["5.1", "", "-1", "1e999", "7"]), undefined);
     assert.deepEqual(csvHeader([...FEATURES]), [0, 1, 2, 3]);
     assert.deepEqual(csvHeader(FEATURES.map((f) => f.toUpperCase())), [0, 1, 2, 3]);
+  });
+
+  it("refuses a line that mixes numbers with other text: it is neither, and sets no order", () => {
+    const cases: [string[], string][] = [
+      [["sepal_length", "3.5", "1.4", "0.2"], '"sepal_length"'],
+      [["5.1", "3.5", "1.4", "0.2x"], '"0.2x"'],
+      [
+        ["1e5", "petal_length", "sepal_width", "petal_width"],
+        '"petal_length", "sepal_width", "petal_width"',
+      ],
+      [["5.1", "NaN", "", "0.2"], '"NaN"'],
+    ];
+    for (const [fields, names] of cases) {
+      assert.throws(
+        () => csvHeader(fields),
+        (error: unknown) =>
+          error instanceof InputError &&
+          error.message ===
+            `mixes numbers with other text (${names}), so it is neither a header nor a row of numbers`,
+      );
+    }
   });
 
   it("reads the columns in any order (property)", () => {
