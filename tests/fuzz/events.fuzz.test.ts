@@ -1,19 +1,21 @@
 /**
  * Fuzzing the Lambda's front door through its public entry, createApiHandler: API Gateway events
  * of both payload formats with generated methods, paths, stages, headers, bodies (text and
- * base64), as API Gateway builds them. Every answer is 2xx or 4xx, in the error shape when it is
- * an error, within the per-call budgets.
+ * base64), as API Gateway builds them, and events it would never send (./malformed-events.ts).
+ * Every answer is 2xx or 4xx, in the error shape when it is an error, within the per-call
+ * budgets; a malformed event gets exactly the 4xx its fault calls for.
  */
 import assert from "node:assert/strict";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import fc from "fast-check";
 import { createApiHandler } from "../../handlers/api.js";
-import { expectErrorBody } from "../helpers/error-shape.js";
+import { expectErrorBody, expectErrorFor } from "../helpers/error-shape.js";
 import { apiEvent, lambdaContext, type RequestSpec } from "../helpers/events.js";
 import { type TrainedModel, trainedModel } from "../helpers/model.js";
 import { contentEncoding, jsonBodyText, mediaTypeHeader } from "./arbitraries.js";
 import { fuzzParameters, fuzzTimeout, shown, withinBudget } from "./budget.js";
+import { malformedEvent } from "./malformed-events.js";
 
 /** Metrics that go nowhere: the fuzz run would otherwise print an EMF line per call. */
 const noMetrics = {
@@ -74,13 +76,16 @@ describe("fuzz: API Gateway events through the Lambda handler", function () {
     model = await trainedModel();
   });
 
-  it("answers 2xx or 4xx in the error shape, within budget", async () => {
-    const handler = createApiHandler({
+  const handler = () =>
+    createApiHandler({
       loadModel: async () => model.predictor,
       logger: new Logger({ serviceName: "iris-mlops", logLevel: "SILENT" }),
       metrics: noMetrics,
       corsOrigins: ["https://app.example"],
     });
+
+  it("answers 2xx or 4xx in the error shape, within budget", async () => {
+    const handle = handler();
     await fc.assert(
       fc.asyncProperty(
         spec,
@@ -91,7 +96,7 @@ describe("fuzz: API Gateway events through the Lambda handler", function () {
           const outcome = await withinBudget(
             what,
             [],
-            () => handler(event, lambdaContext()),
+            () => handle(event, lambdaContext()),
             JSON.stringify(event).length,
           );
           const result = outcome.value as NonNullable<typeof outcome.value>;
@@ -103,6 +108,25 @@ describe("fuzz: API Gateway events through the Lambda handler", function () {
           else if (result.statusCode === 200) assert.doesNotThrow(() => JSON.parse(result.body));
         },
       ),
+      fuzzParameters(1_500),
+    );
+  });
+
+  it("answers an event API Gateway would never send with the 4xx its fault calls for, never a 5xx or a throw", async () => {
+    const handle = handler();
+    await fc.assert(
+      fc.asyncProperty(malformedEvent, async ({ format, what, event, status }) => {
+        const outcome = await withinBudget(
+          `${format} ${what}`,
+          [],
+          () => handle(event as Parameters<typeof handle>[0], lambdaContext()),
+          JSON.stringify(event ?? null).length,
+        );
+        const result = outcome.value as NonNullable<typeof outcome.value>;
+        assert.equal(result.statusCode, status, `${format} ${what}: ${result.body}`);
+        const error = expectErrorFor(status, result.body);
+        if (status === 400) assert.match(error.message, /^not an API Gateway proxy event: /);
+      }),
       fuzzParameters(1_500),
     );
   });
