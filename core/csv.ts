@@ -78,9 +78,9 @@ export function splitCsvLine(line: string, path = ""): string[] {
     throw new InputError(path, `not valid CSV (${(error as Error).message.split("\n")[0]})`);
   }
   // csv-parse ends a record at a bare CR too: a line holding two records would lose one
-  if (records.length > 1)
+  if (records.length !== 1)
     throw new InputError(path, `holds ${records.length} records; send one flower per line`);
-  return checkFields(records[0] ?? [], path);
+  return checkFields(records[0] as string[], path);
 }
 
 /**

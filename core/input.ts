@@ -1,8 +1,9 @@
 /**
  * The edge: turns untrusted JSON-ish values into rows the core can trust. Accepted forms:
  * one flower as `{sepal_length, sepal_width, petal_length, petal_width}` or as an array of four
- * numbers in that order, or a non-empty array of such flowers. Every value must be a normal
- * double of centimetres greater than 0; anything else is an InputError naming the field.
+ * numbers in that order, or a non-empty array of such flowers. Every value must be a finite
+ * number of centimetres greater than 0 and, sent as text, the number its text spells
+ * (numberLiteralProblem); anything else is an InputError naming the field.
  */
 import * as z from "zod/mini";
 import { FEATURES } from "./features.js";
@@ -20,9 +21,8 @@ export class InputError extends Error {
 }
 
 export function describe(value: unknown): string {
-  if (value === null) return "null";
+  if (value === null || value === undefined) return String(value);
   if (Object.is(value, -0)) return "-0";
-  if (value === undefined) return "undefined";
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "string")
     return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
@@ -36,10 +36,10 @@ export const fieldPath = (prefix: string, field: string): string =>
 
 /**
  * The smallest normal double. Below it a double keeps fewer digits than were sent (IEEE 754
- * calls that underflow) and 1e-999 is 0: no measurement is that small, so one that is has lost
- * its value on the way in.
+ * calls that underflow) and 1e-999 is 0: no measurement is that small, so a literal that reads
+ * as one has lost its value on the way in.
  */
-export const MIN_MEASUREMENT = 2 ** -1022;
+export const MIN_NORMAL = 2 ** -1022;
 
 const IN_CENTIMETRES = "send the measurement in centimetres";
 
@@ -64,7 +64,7 @@ const hasNonZeroDigit = (text: string) => {
  */
 export function numberLiteralProblem(text: string, value = Number(text)): string | undefined {
   const magnitude = Math.abs(value);
-  if (magnitude >= MIN_MEASUREMENT && magnitude <= Number.MAX_VALUE) return undefined;
+  if (magnitude >= MIN_NORMAL && magnitude <= Number.MAX_VALUE) return undefined;
   if (magnitude === Number.POSITIVE_INFINITY)
     return `${shownLiteral(text)} is over ${Number.MAX_VALUE}, the largest double: it would read as ${value}; ${IN_CENTIMETRES}`;
   // 0, -0 and 0.000 read as sent (the row check refuses them); NaN is not a number literal
@@ -73,7 +73,7 @@ export function numberLiteralProblem(text: string, value = Number(text)): string
     value === 0
       ? describe(value)
       : "a subnormal double, with fewer significant digits than were sent";
-  return `${shownLiteral(text)} is under ${MIN_MEASUREMENT}, the smallest normal double: it would read as ${readAs}; ${IN_CENTIMETRES}`;
+  return `${shownLiteral(text)} is under ${MIN_NORMAL}, the smallest normal double: it would read as ${readAs}; ${IN_CENTIMETRES}`;
 }
 
 const EMPTY = "no rows: send at least one";
@@ -86,27 +86,13 @@ const measurement = z
         ? "is missing"
         : `must be a finite number of centimetres, got ${describe(issue.input)}`,
   })
-  .check(
-    z.gt(0, { error: (issue) => `must be greater than 0 cm, got ${describe(issue.input)}` }),
-    // a JSON or CSV literal is checked as text first (numberLiteralProblem): this is for values
-    // that come as numbers, and keeps the two rules one
-    z.refine((value) => value <= 0 || value >= MIN_MEASUREMENT, {
-      error: (issue) =>
-        `must be at least ${MIN_MEASUREMENT} cm (the smallest normal double), got ${describe(issue.input)}`,
-    }),
-  );
+  .check(z.gt(0, { error: (issue) => `must be greater than 0 cm, got ${describe(issue.input)}` }));
 
 const rowObject = z.strictObject(
   Object.fromEntries(FEATURES.map((name) => [name, measurement])) as Record<
     (typeof FEATURES)[number],
     typeof measurement
   >,
-  {
-    error: (issue) =>
-      issue.code === "unrecognized_keys"
-        ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; a row has exactly ${FEATURES.join(", ")}`
-        : undefined,
-  },
 );
 
 const rowArray = z.array(measurement).check(
@@ -118,6 +104,13 @@ const rowArray = z.array(measurement).check(
 
 function firstIssue(error: z.core.$ZodError, prefix: string): InputError {
   const issue = error.issues[0] as z.core.$ZodIssue;
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys.map((k) => JSON.stringify(k)).join(", ");
+    return new InputError(
+      prefix,
+      `unknown field ${keys}; a row has exactly ${FEATURES.join(", ")}`,
+    );
+  }
   // a row's issues are one level deep; an array row's index is named by its feature, so
   // [1, 2, -3, 4] reads "petal_length: must be greater than 0 cm"
   const key = issue.path[0];

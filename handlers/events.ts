@@ -23,7 +23,7 @@ export interface ApiRequest {
 }
 
 const common = {
-  headers: z.record(z.string(), z.string().optional()).nullish(),
+  headers: z.record(z.string(), z.string()).nullish(),
   body: z.string().nullish(),
   isBase64Encoded: z.boolean().optional(),
 };
@@ -59,9 +59,9 @@ function badEvent(problem: string): HttpError {
 
 /** Why `event` is refused, from the first issue zod found, in the event's own field names. */
 function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  const where = issue?.path.length ? issue.path.join(".") : "the event";
-  return `${where}: ${issue?.message ?? "invalid"}`;
+  // the event is an object (checked first), so every issue is at one of its fields
+  const issue = error.issues[0] as z.core.$ZodIssue;
+  return `${issue.path.join(".")}: ${issue.message}`;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -88,7 +88,6 @@ export function toApiRequest(event: unknown): ApiRequest {
   const headers: Record<string, string> = {};
   let headerBytes = 0;
   for (const [name, value] of Object.entries(data.headers ?? {})) {
-    if (value === undefined) continue;
     headerBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
     // names differing only in case are one header (payload 1.0 keeps each spelling): join
     // them, as node:http does, so that no spelling can hide another from the checks

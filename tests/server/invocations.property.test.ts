@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { inject } from "light-my-request";
 import { FEATURES } from "../../core/features.js";
-import { MIN_MEASUREMENT } from "../../core/input.js";
+import { MIN_NORMAL } from "../../core/input.js";
 import { type App, buildApp } from "../../server/app.js";
 import { type TrainedModel, trainedModel } from "../helpers/model.js";
 
@@ -16,7 +16,7 @@ const measurement = fc.oneof(
   { arbitrary: fc.double({ min: 0.1, max: 8, noNaN: true }), weight: 3 },
   {
     arbitrary: fc.double({
-      min: MIN_MEASUREMENT,
+      min: MIN_NORMAL,
       max: Number.MAX_VALUE,
       noNaN: true,
       noDefaultInfinity: true,
