@@ -6,16 +6,18 @@
  * budgets; a malformed event gets exactly the 4xx its fault calls for.
  */
 import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import fc from "fast-check";
 import { createApiHandler } from "../../handlers/api.js";
+import type { ApiEvent } from "../../handlers/events.js";
 import { expectErrorBody, expectErrorFor } from "../helpers/error-shape.js";
 import { apiEvent, lambdaContext, type RequestSpec } from "../helpers/events.js";
 import { type TrainedModel, trainedModel } from "../helpers/model.js";
-import { contentEncoding, jsonBodyText, mediaTypeHeader } from "./arbitraries.js";
+import { contentEncoding, jsonBodyText, jsonBodyValue, mediaTypeHeader } from "./arbitraries.js";
 import { fuzzParameters, fuzzTimeout, shown, withinBudget } from "./budget.js";
-import { malformedEvent } from "./malformed-events.js";
+import { type MalformedEvent, malformedEvent } from "./malformed-events.js";
 
 /** Metrics that go nowhere: the fuzz run would otherwise print an EMF line per call. */
 const noMetrics = {
@@ -54,14 +56,29 @@ const spec: fc.Arbitrary<RequestSpec> = fc.record(
       fc.string({ maxLength: 12 }).map((s) => `/${s}`),
     ),
     headers: fc
-      .tuple(mediaTypeHeader, contentEncoding, fc.array(header, { maxLength: 3 }))
+      .tuple(
+        fc.option(mediaTypeHeader, { nil: undefined }),
+        contentEncoding,
+        fc.array(header, { maxLength: 3 }),
+      )
       .map(([type, encoding, more]): [string, string][] => [
-        ["content-type", type],
+        ...(type === undefined ? [] : [["content-type", type] as [string, string]]),
         ...(encoding === undefined ? [] : [["content-encoding", encoding] as [string, string]]),
         ...more,
       ]),
-    body: fc.oneof(jsonBodyText, fc.constant(null)),
-    bodyBytes: fc.uint8Array({ maxLength: 64 }),
+    // a byte-order mark is dropped, as the server drops it
+    body: fc.oneof(
+      jsonBodyText,
+      // valid JSON, so that the rows are read (and refused) past the event checks
+      jsonBodyValue.map((value) => JSON.stringify(value) ?? "null"),
+      jsonBodyText.map((text) => `\ufeff${text}`),
+      fc.constant(null),
+    ),
+    // raw bytes, or a body gzip-compressed without a Content-Encoding saying so
+    bodyBytes: fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      jsonBodyText.map((text) => new Uint8Array(gzipSync(text))),
+    ),
     base64: fc.boolean(),
     stage: fc.constantFrom("prod", "$default", "dev"),
     requestId: fc.string({ maxLength: 8 }),
@@ -90,9 +107,14 @@ describe("fuzz: API Gateway events through the Lambda handler", function () {
       fc.asyncProperty(
         spec,
         fc.constantFrom("1.0", "2.0") as fc.Arbitrary<"1.0" | "2.0">,
-        async (request, format) => {
-          const event = apiEvent(format, request);
-          const what = `${format} ${shown(request)}`;
+        // payload 1.0 sends null headers when there are none
+        fc.boolean(),
+        async (request, format, nullHeaders) => {
+          const event = {
+            ...apiEvent(format, request),
+            ...(nullHeaders ? { headers: null } : {}),
+          } as ApiEvent;
+          const what = `${format}${nullHeaders ? " null headers" : ""} ${shown(request)}`;
           const outcome = await withinBudget(
             what,
             [],
@@ -119,7 +141,7 @@ describe("fuzz: API Gateway events through the Lambda handler", function () {
         const outcome = await withinBudget(
           `${format} ${what}`,
           [],
-          () => handle(event as Parameters<typeof handle>[0], lambdaContext()),
+          () => handle(event as ApiEvent, lambdaContext()),
           JSON.stringify(event ?? null).length,
         );
         const result = outcome.value as NonNullable<typeof outcome.value>;
@@ -127,7 +149,12 @@ describe("fuzz: API Gateway events through the Lambda handler", function () {
         const error = expectErrorFor(status, result.body);
         if (status === 400) assert.match(error.message, /^not an API Gateway proxy event: /);
       }),
-      fuzzParameters(1_500),
+      {
+        ...fuzzParameters<[MalformedEvent]>(1_500),
+        examples: [null, undefined, 5].map((event): [MalformedEvent] => [
+          { format: "1.0", what: `event ${String(event)}`, event, status: 400 },
+        ]),
+      },
     );
   });
 });
