@@ -173,11 +173,16 @@ const rowText: fc.Arbitrary<string> = fc.oneof(
         : `{${FEATURES.map((name, i) => `"${name}":${values[i]}`).join(",")}}`,
     ),
   fc
-    .tuple(fc.nat(3), fc.constantFrom("", "\\u0073", "\\u005f"), jsonLiteral, fc.boolean())
-    .map(([twice, escape, literal, last]) => {
+    .tuple(
+      fc.nat(3),
+      // the same key again, perhaps with a character spelled as an escape
+      fc.constantFrom(["", ""], ["s", "\\u0073"], ["_", "\\u005f"]),
+      jsonLiteral,
+      fc.boolean(),
+    )
+    .map(([twice, [plain, escaped], literal, last]) => {
       const name = FEATURES[twice] as string;
-      // the same key again, perhaps spelled with an escape: s is \u0073, _ is \u005f
-      const spelled = escape === "" ? name : name.replace(escape === "\\u0073" ? "s" : "_", escape);
+      const spelled = plain === "" ? name : name.replace(plain, escaped);
       const fields = FEATURES.map((f, i) => `"${f}":${i + 1}`);
       fields.splice(last ? fields.length : twice, 0, `"${spelled}":${literal}`);
       return `{${fields.join(",")}}`;
