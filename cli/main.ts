@@ -2,6 +2,7 @@
 import { access } from "node:fs/promises";
 /** The `iris-mlops` command: train a model, predict from files, serve the model over HTTP. */
 import { Command, Option } from "commander";
+import { FEATURES } from "../core/features.js";
 import { buildApp } from "../server/app.js";
 import { listenUntilSignal } from "../server/listen.js";
 import { createLogger } from "../server/log.js";
@@ -124,7 +125,7 @@ export function buildProgram(): Command {
     .command("predict")
     .description(
       "Predict the species of every row of a CSV (header optional) or JSON-lines input; one JSON line out per row, in order. " +
-        'A bad row gives {"error": ...} and the command exits 1 at the end; a bad CSV header stops it there (exit 1).',
+        'A bad row gives {"error": ...} and the command exits 1 at the end; a CSV first line that is neither a header nor a row of numbers stops it there (exit 1).',
     )
     .option(
       "--model <path>",
@@ -154,9 +155,9 @@ export function buildProgram(): Command {
         process.stderr.write(
           `\r${result.rows.toLocaleString("en")} rows, ${result.errors} with errors\n`,
         );
-      if (result.stopped === "bad_header")
+      if (result.stopped === "bad_first_line")
         process.stderr.write(
-          "iris-mlops: stopped at the bad header: the rows after it would be read in the wrong columns, so none was predicted; fix the header or remove it\n",
+          `iris-mlops: stopped at line 1: the first line of a CSV input is a header naming the four features in any order, or a row of numbers in the order ${FEATURES.join(", ")}; this one is neither, so no row was predicted. Fix the first line or remove it\n`,
         );
       // a closed output (`| head -1`) is the reader's choice: stop quietly
       if (result.errors > 0) process.exitCode = 1;

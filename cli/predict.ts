@@ -25,11 +25,16 @@ export interface PredictStreamResult {
   rows: number;
   errors: number;
   /**
-   * Why reading stopped before the end: a bad CSV header (the rows after it would be read in
-   * the wrong columns, so none is predicted), or the output closed (`| head`), undefined if not.
+   * Why reading stopped before the end: a CSV first line that is neither a header nor a row of
+   * numbers (the rows after it are in its column order, which is unknown, so none is
+   * predicted), or the output closed (`| head`); undefined if neither.
    */
-  stopped?: "bad_header" | "output_closed";
+  stopped?: "bad_first_line" | "output_closed";
 }
+
+/** What a stopping first line's error adds, so that the line itself says why nothing follows. */
+const STOPPED_HERE =
+  "the first line sets the column order of the rows after it, so reading stopped here";
 
 /** Resolves when `output` can take more, or is gone (closed or failed). */
 function drained(output: Writable): Promise<void> {
@@ -71,6 +76,7 @@ export async function predictStream(
     if (!output.write(text)) await drained(output);
   };
   let stopped: PredictStreamResult["stopped"];
+  let first = true;
   for await (const next of readLines(input)) {
     lineNumber++;
     if (gone()) break;
@@ -78,19 +84,20 @@ export async function predictStream(
     if (line === "") continue;
     if (kind === "auto" && line !== undefined)
       kind = line.startsWith("{") || line.startsWith("[") ? "jsonl" : "csv";
+    // until a CSV input's first line is read, the column order is unknown (and the format too,
+    // for a first line too long to look at): an error reading it stops the run
+    if (first && kind !== "jsonl") stopped = "bad_first_line";
+    const atFirst = first;
+    first = false;
     let result: string;
     try {
       if (line === undefined) throw lineTooLong(next.tooLong as number);
       let row: number[];
       if (kind === "csv") {
         const fields = splitCsvLine(line);
-        if (rows === 0 && errors === 0 && order === undefined) {
-          try {
-            order = csvHeader(fields);
-          } catch (error) {
-            stopped = "bad_header";
-            throw error;
-          }
+        if (atFirst) {
+          order = csvHeader(fields);
+          stopped = undefined;
           if (order) continue;
         }
         row = csvRecordToRow(fields, "", order);
@@ -101,7 +108,8 @@ export async function predictStream(
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       errors++;
-      result = JSON.stringify({ error: `line ${lineNumber}, ${error.message}` });
+      const why = stopped ? `; ${STOPPED_HERE}` : "";
+      result = JSON.stringify({ error: `line ${lineNumber}, ${error.message}${why}` });
     }
     rows++;
     pending.push(`${result}\n`);

@@ -101,7 +101,8 @@ export async function unpackTarGz(bytes: Uint8Array): Promise<Files> {
           `the archive has more than ${MODEL_CAPS.entries} entries, the cap on a model`,
         );
       }
-      if ((entry.header.size ?? 0) > MODEL_CAPS.entryBytes) {
+      // tar-stream always gives a header's size; the type has it optional
+      if ((entry.header.size as number) > MODEL_CAPS.entryBytes) {
         throw new ModelTooLargeError(
           `archive entry ${JSON.stringify(entry.header.name)} is ${entry.header.size} bytes, over the ${mib(MODEL_CAPS.entryBytes)} cap on one file of a model`,
         );

@@ -4,7 +4,7 @@
  */
 import { parse } from "csv-parse/sync";
 import { FEATURES } from "./features.js";
-import { InputError, parseRow } from "./input.js";
+import { fieldPath, InputError, numberLiteralProblem, parseRow } from "./input.js";
 import { checkLineLength } from "./lines.js";
 
 /**
@@ -78,18 +78,26 @@ export function splitCsvLine(line: string, path = ""): string[] {
     throw new InputError(path, `not valid CSV (${(error as Error).message.split("\n")[0]})`);
   }
   // csv-parse ends a record at a bare CR too: a line holding two records would lose one
-  if (records.length > 1)
+  if (records.length !== 1)
     throw new InputError(path, `holds ${records.length} records; send one flower per line`);
-  return checkFields(records[0] ?? [], path);
+  return checkFields(records[0] as string[], path);
 }
 
 /**
- * Column order from a header line, or undefined when the line is data. A header must name the
- * four features exactly once each.
+ * The column order a CLI input's first line sets: a header's (undefined when the line is data).
+ * The line is data when every field in it is a number or empty, a header when none is a number,
+ * and must then name the four features once each. A line mixing numbers with other text is
+ * neither (`5.1,3.5,1.4,0.2x`, `1e5,petal_length,...`): no order can be taken from it.
  */
 export function csvHeader(fields: readonly string[]): number[] | undefined {
-  // a line with any number in it is data (a bad data row is reported as such, not as a header)
-  if (fields.some(isCsvNumber)) return undefined;
+  const names = fields.filter((field) => field !== "" && !isCsvNumber(field));
+  if (names.length === 0) return undefined;
+  if (fields.some(isCsvNumber)) {
+    throw new InputError(
+      "",
+      `mixes numbers with other text (${names.map((n) => JSON.stringify(n)).join(", ")}), so it is neither a header nor a row of numbers`,
+    );
+  }
   const order = FEATURES.map((name) => fields.findIndex((field) => field.toLowerCase() === name));
   if (fields.length !== FEATURES.length || order.some((i) => i < 0)) {
     throw new InputError(
@@ -115,7 +123,13 @@ export function csvRecordToRow(
   const ordered = order ? order.map((i) => fields[i] as string) : fields;
   // numbers become numbers; anything else stays as it is so the row check names it
   return parseRow(
-    ordered.map((field) => (isCsvNumber(field) ? Number(field) : field === "" ? undefined : field)),
+    ordered.map((field, k) => {
+      if (!isCsvNumber(field)) return field === "" ? undefined : field;
+      const value = Number(field);
+      const problem = numberLiteralProblem(field, value);
+      if (problem) throw new InputError(fieldPath(path, FEATURES[k] as string), problem);
+      return value;
+    }),
     path,
   );
 }

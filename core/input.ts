@@ -2,7 +2,8 @@
  * The edge: turns untrusted JSON-ish values into rows the core can trust. Accepted forms:
  * one flower as `{sepal_length, sepal_width, petal_length, petal_width}` or as an array of four
  * numbers in that order, or a non-empty array of such flowers. Every value must be a finite
- * number of centimetres greater than 0; anything else is an InputError naming the field.
+ * number of centimetres greater than 0 and, sent as text, the number its text spells
+ * (numberLiteralProblem); anything else is an InputError naming the field.
  */
 import * as z from "zod/mini";
 import { FEATURES } from "./features.js";
@@ -20,13 +21,59 @@ export class InputError extends Error {
 }
 
 export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
+  if (value === null || value === undefined) return String(value);
+  if (Object.is(value, -0)) return "-0";
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "string")
     return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
   if (typeof value === "object") return "an object";
   return `${typeof value === "number" ? "" : `${typeof value} `}${String(value)}`;
+}
+
+/** Where a field is: `field` under `prefix` (`instances[3]`), as every error names it. */
+export const fieldPath = (prefix: string, field: string): string =>
+  prefix ? `${prefix}.${field}` : field;
+
+/**
+ * The smallest normal double. Below it a double keeps fewer digits than were sent (IEEE 754
+ * calls that underflow) and 1e-999 is 0: no measurement is that small, so a literal that reads
+ * as one has lost its value on the way in.
+ */
+export const MIN_NORMAL = 2 ** -1022;
+
+const IN_CENTIMETRES = "send the measurement in centimetres";
+
+/** A literal as a message shows it: whole when short, else its start and its length. */
+const shownLiteral = (text: string) =>
+  text.length > 24 ? `${text.slice(0, 20)}… (${text.length} characters)` : text;
+
+const hasNonZeroDigit = (text: string) => {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 101 || c === 69) return false; // e E: the exponent does not count
+    if (c >= 49 && c <= 57) return true;
+  }
+  return false;
+};
+
+/**
+ * Why the number literal `text` (JSON or CSV) cannot be read as the value sent, or undefined:
+ * it overflows a double (1e999 reads as Infinity) or underflows it (1e-999 reads as 0, 1e-320
+ * as a subnormal). The rule for every input form, checked on the text because JSON.parse and
+ * Number() answer 0 or Infinity without a word; `value` is Number(text), when already known.
+ */
+export function numberLiteralProblem(text: string, value = Number(text)): string | undefined {
+  const magnitude = Math.abs(value);
+  if (magnitude >= MIN_NORMAL && magnitude <= Number.MAX_VALUE) return undefined;
+  if (magnitude === Number.POSITIVE_INFINITY)
+    return `${shownLiteral(text)} is over ${Number.MAX_VALUE}, the largest double: it would read as ${value}; ${IN_CENTIMETRES}`;
+  // 0, -0 and 0.000 read as sent (the row check refuses them); NaN is not a number literal
+  if (Number.isNaN(value) || !hasNonZeroDigit(text)) return undefined;
+  const readAs =
+    value === 0
+      ? describe(value)
+      : "a subnormal double, with fewer significant digits than were sent";
+  return `${shownLiteral(text)} is under ${MIN_NORMAL}, the smallest normal double: it would read as ${readAs}; ${IN_CENTIMETRES}`;
 }
 
 const EMPTY = "no rows: send at least one";
@@ -46,12 +93,6 @@ const rowObject = z.strictObject(
     (typeof FEATURES)[number],
     typeof measurement
   >,
-  {
-    error: (issue) =>
-      issue.code === "unrecognized_keys"
-        ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; a row has exactly ${FEATURES.join(", ")}`
-        : undefined,
-  },
 );
 
 const rowArray = z.array(measurement).check(
@@ -63,12 +104,19 @@ const rowArray = z.array(measurement).check(
 
 function firstIssue(error: z.core.$ZodError, prefix: string): InputError {
   const issue = error.issues[0] as z.core.$ZodIssue;
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys.map((k) => JSON.stringify(k)).join(", ");
+    return new InputError(
+      prefix,
+      `unknown field ${keys}; a row has exactly ${FEATURES.join(", ")}`,
+    );
+  }
   // a row's issues are one level deep; an array row's index is named by its feature, so
   // [1, 2, -3, 4] reads "petal_length: must be greater than 0 cm"
   const key = issue.path[0];
   const field =
     typeof key === "number" ? FEATURES[key] : key === undefined ? undefined : String(key);
-  const path = field === undefined ? prefix : prefix ? `${prefix}.${field}` : field;
+  const path = field === undefined ? prefix : fieldPath(prefix, field);
   return new InputError(path, issue.message);
 }
 

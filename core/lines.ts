@@ -4,6 +4,7 @@
  * while keeping the work and memory per line small whatever a client sends.
  */
 import { InputError, parseRow } from "./input.js";
+import { MAX_JSON_DEPTH, scanJson } from "./json-scan.js";
 
 export const MAX_LINE_BYTES = 4096;
 
@@ -22,14 +23,21 @@ export function checkLineLength(line: string, path = ""): void {
   if (bytes > MAX_LINE_BYTES) throw lineTooLong(bytes, path);
 }
 
-/** One JSON line (JSON lines input): its length checked, then parsed, then read as one row. */
-export function parseJsonLine(line: string, path = ""): number[] {
-  checkLineLength(line, path);
+/**
+ * One JSON line (JSON lines input): its length checked, then scanned as a JSON body is
+ * (core/json-scan.ts), parsed, and read as one row.
+ */
+export function parseJsonLine(line: string): number[] {
+  checkLineLength(line);
+  const scan = scanJson(line);
+  if (scan.tooDeep)
+    throw new InputError("", `nests deeper than ${MAX_JSON_DEPTH} levels; a line holds one row`);
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch (error) {
-    throw new InputError(path, `not valid JSON (${(error as Error).message})`);
+    throw new InputError("", `not valid JSON (${(error as Error).message})`);
   }
-  return parseRow(value, path);
+  if (scan.problem) throw scan.problem;
+  return parseRow(value);
 }

@@ -2,7 +2,8 @@
  * API Gateway proxy events, both payload formats, checked at the edge and reduced to what a
  * route needs: method, path, lower-cased headers, and the body as text (base64 decoded, strict
  * UTF-8). An event that is not one API Gateway would send (a null event, a body that is not a
- * string, `isBase64Encoded: "false"`, no method or path) is a 400 that says what is wrong.
+ * string, `isBase64Encoded: "false"`, no method, path or requestContext) is a 400 that says
+ * what is wrong; headers past the server's limit are a 431, as they are on the server.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
 import { z } from "zod";
@@ -22,7 +23,7 @@ export interface ApiRequest {
 }
 
 const common = {
-  headers: z.record(z.string(), z.string().optional()).nullish(),
+  headers: z.record(z.string(), z.string()).nullish(),
   body: z.string().nullish(),
   isBase64Encoded: z.boolean().optional(),
 };
@@ -42,8 +43,15 @@ const v1Event = z.object({
   ...common,
   httpMethod: z.string().min(1),
   path: z.string().min(1),
-  requestContext: z.object({ requestId: z.string().optional() }).nullish(),
+  requestContext: z.object({ requestId: z.string().optional() }),
 });
+
+/**
+ * The most header bytes (names and values, UTF-8) an event may carry: node's limit, which the
+ * server answers 431 beyond. API Gateway's own limit is lower (10 KB), so only an event that
+ * did not come through it (a direct invoke) passes this.
+ */
+export const MAX_EVENT_HEADER_BYTES = 16 * 1024;
 
 function badEvent(problem: string): HttpError {
   return new HttpError(400, "bad_input", `not an API Gateway proxy event: ${problem}`);
@@ -51,9 +59,9 @@ function badEvent(problem: string): HttpError {
 
 /** Why `event` is refused, from the first issue zod found, in the event's own field names. */
 function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  const where = issue?.path.length ? issue.path.join(".") : "the event";
-  return `${where}: ${issue?.message ?? "invalid"}`;
+  // the event is an object (checked first), so every issue is at one of its fields
+  const issue = error.issues[0] as z.core.$ZodIssue;
+  return `${issue.path.join(".")}: ${issue.message}`;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -78,12 +86,20 @@ export function toApiRequest(event: unknown): ApiRequest {
   if (!parsed.success) throw badEvent(describeIssue(parsed.error));
   const data = parsed.data;
   const headers: Record<string, string> = {};
+  let headerBytes = 0;
   for (const [name, value] of Object.entries(data.headers ?? {})) {
-    if (value === undefined) continue;
+    headerBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
     // names differing only in case are one header (payload 1.0 keeps each spelling): join
     // them, as node:http does, so that no spelling can hide another from the checks
     const key = name.toLowerCase();
     headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
+  }
+  if (headerBytes > MAX_EVENT_HEADER_BYTES) {
+    throw new HttpError(
+      431,
+      "headers_too_large",
+      `the headers are ${headerBytes} bytes; the limit is ${MAX_EVENT_HEADER_BYTES} (send fewer or shorter headers)`,
+    );
   }
   // a body's declared encoding is checked before its bytes are read: a gzip body arrives base64
   if (data.body) checkBodyEncoding(headers);
@@ -107,6 +123,6 @@ export function toApiRequest(event: unknown): ApiRequest {
     path,
     headers,
     body,
-    requestId: data.requestContext?.requestId,
+    requestId: data.requestContext.requestId,
   };
 }

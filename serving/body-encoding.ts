@@ -14,8 +14,9 @@ export type BodyHeaders = Readonly<Record<string, string | string[] | undefined>
 const first = (value: string | string[] | undefined) =>
   Array.isArray(value) ? value.join(", ") : value;
 
-/** The charset parameter of a Content-Type, lower-cased and unquoted; undefined when none. */
-export function charsetOf(contentType: string): string | undefined {
+/** Every charset parameter of a Content-Type, lower-cased and unquoted, in order. */
+export function charsetsOf(contentType: string): string[] {
+  const charsets: string[] = [];
   // split, not a regex: a header is untrusted and this must stay linear
   for (const parameter of contentType.split(";").slice(1)) {
     const equals = parameter.indexOf("=");
@@ -23,12 +24,15 @@ export function charsetOf(contentType: string): string | undefined {
     let value = parameter.slice(equals + 1).trim();
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
       value = value.slice(1, -1);
-    return value.toLowerCase();
+    charsets.push(value.toLowerCase());
   }
-  return undefined;
+  return charsets;
 }
 
-/** Throws 415 for a Content-Encoding other than identity, or a charset other than UTF-8/US-ASCII. */
+/**
+ * Throws 415 for a Content-Encoding other than identity, or a charset other than UTF-8/US-ASCII
+ * or named more than once (readers differ on which one counts, so neither is guessed).
+ */
 export function checkBodyEncoding(headers: BodyHeaders): void {
   const encoding = first(headers["content-encoding"])?.trim();
   if (encoding && encoding.toLowerCase() !== "identity") {
@@ -39,7 +43,15 @@ export function checkBodyEncoding(headers: BodyHeaders): void {
     );
   }
   const type = first(headers["content-type"]);
-  const charset = type === undefined ? undefined : charsetOf(type);
+  const charsets = type === undefined ? [] : charsetsOf(type);
+  if (charsets.length > 1) {
+    throw new HttpError(
+      415,
+      "unsupported_media_type",
+      `the Content-Type names a charset ${charsets.length} times (${charsets.map((c) => JSON.stringify(c)).join(", ")}); name one: charset=utf-8, or no charset`,
+    );
+  }
+  const charset = charsets[0];
   if (charset !== undefined && !CHARSETS.includes(charset)) {
     throw new HttpError(
       415,

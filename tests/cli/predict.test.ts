@@ -142,7 +142,88 @@ describe("cli: predict", function () {
       JSON.parse(lines[0] as string).error,
       /^line 1, header: a header names exactly sepal_length, sepal_width, petal_length, petal_width, got petal_width, petal_length, sepal_width, sepal_lenght/,
     );
-    assert.match(stderr, /stopped at the bad header: .*none was predicted; fix the header/);
+    assert.match(stderr, /stopped at line 1: .*no row was predicted\. Fix the first line/);
+  });
+
+  describe("a first line that is neither a header nor a row of numbers stops the run (exit 1)", () => {
+    // the rows after line 1 are in its column order: read in the default order they would be
+    // predicted from the wrong columns, so none is
+    const rest = "0.2,1.4,3.5,5.1\n2.5,6,3.3,6.3\n";
+    const cases: [string, string, RegExp][] = [
+      [
+        "a number that is not one",
+        "5.1,3.5,1.4,0.2x",
+        /^line 1, mixes numbers with other text \("0\.2x"\), so it is neither a header nor a row of numbers/,
+      ],
+      [
+        "a header with a number-like name",
+        "1e5,petal_length,sepal_width,petal_width",
+        /^line 1, mixes numbers with other text \("petal_length", "sepal_width", "petal_width"\)/,
+      ],
+      [
+        "an unclosed quote",
+        '"petal_width,petal_length,sepal_width,sepal_length',
+        /^line 1, not valid CSV \(Quote Not Closed/,
+      ],
+      [
+        "a field over 64 characters",
+        `${"sepal_length".padEnd(70, "_")},sepal_width,petal_length,petal_width`,
+        /^line 1, a field is 70 characters; the limit is 64/,
+      ],
+      [
+        "a line over the line limit",
+        "sepal_length,".repeat(400),
+        /^line 1, the line is 5200 bytes; the limit is 4096/,
+      ],
+    ];
+    for (const [what, first, says] of cases) {
+      it(`${what}: one error line saying why, nothing predicted`, async () => {
+        const { code, lines, stderr } = await runCli(["predict", "--model", model.dir], {
+          input: `${first}\n${rest}`,
+        });
+        assert.equal(code, 1, stderr);
+        assert.equal(lines.length, 1, lines.join("\n"));
+        const error = JSON.parse(lines[0] as string).error as string;
+        assert.match(error, says);
+        assert.match(
+          error,
+          /; the first line sets the column order of the rows after it, so reading stopped here$/,
+        );
+        assert.match(
+          stderr,
+          /iris-mlops: stopped at line 1: the first line of a CSV input is a header naming the four features in any order, or a row of numbers in the order sepal_length, sepal_width, petal_length, petal_width; this one is neither, so no row was predicted\. Fix the first line or remove it/,
+        );
+      });
+    }
+
+    it("a first row of numbers that is a bad row is only that: the rows after it are predicted", async () => {
+      for (const first of [
+        "5.1,3.5,1.4,-0.2",
+        "5.1,3.5,1.4",
+        "5.1,,1.4,0.2",
+        "5.1,3.5,1.4,1e999",
+      ]) {
+        const { code, lines, stderr } = await runCli(["predict", "--model", model.dir], {
+          input: `${first}\n${csvRows()[0]}\n`,
+        });
+        assert.equal(code, 1, stderr);
+        assert.equal(lines.length, 2, `${first}: ${lines.join("\n")}`);
+        assert.match(JSON.parse(lines[0] as string).error, /^line 1, /);
+        assert.doesNotMatch(lines[0] as string, /reading stopped/);
+        assert.equal(lines[1], expected[0]);
+        assert.doesNotMatch(stderr, /stopped/);
+      }
+    });
+
+    it("JSON lines have no column order: a bad first line is one bad row", async () => {
+      const { code, lines } = await runCli(["predict", "--model", model.dir, "--format", "jsonl"], {
+        input: `{"sepal_length":5.1,\n${JSON.stringify(irisData().rows[0])}\n`,
+      });
+      assert.equal(code, 1);
+      assert.equal(lines.length, 2);
+      assert.match(JSON.parse(lines[0] as string).error, /^line 1, not valid JSON/);
+      assert.equal(lines[1], expected[0]);
+    });
   });
 
   it("empty input: no output, exit 0", async () => {

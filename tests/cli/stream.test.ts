@@ -76,7 +76,7 @@ describe("predictStream", function () {
     assert.equal(result.rows, 25_000);
   });
 
-  it("with --format csv, JSON lines are bad rows; with jsonl, CSV lines are", async () => {
+  it("with --format csv, a JSON line first stops the run (no column order); with jsonl, CSV lines are bad rows", async () => {
     const { predictor } = await trainedModel();
     const collect = async (text: string, format: "csv" | "jsonl") => {
       const out: string[] = [];
@@ -89,9 +89,9 @@ describe("predictStream", function () {
       const result = await predictStream(predictor, Readable.from([text]), sink, { format });
       return { result, out };
     };
-    const csv = await collect("[5.1, 3.5, 1.4, 0.2]\n", "csv");
-    assert.deepEqual(csv.result, { rows: 1, errors: 1 });
-    assert.match(csv.out[0] as string, /^\{"error":"line 1, /);
+    const csv = await collect("[5.1, 3.5, 1.4, 0.2]\n5.1,3.5,1.4,0.2\n", "csv");
+    assert.deepEqual(csv.result, { rows: 1, errors: 1, stopped: "bad_first_line" });
+    assert.match(csv.out[0] as string, /^\{"error":"line 1, mixes numbers with other text/);
     const jsonl = await collect("5.1,3.5,1.4,0.2\n", "jsonl");
     assert.deepEqual(jsonl.result, { rows: 1, errors: 1 });
     assert.match(jsonl.out[0] as string, /^\{"error":"line 1, not valid JSON/);

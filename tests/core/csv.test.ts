@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { csvHeader, csvRecordToRow, splitCsvLine } from "../../core/csv.js";
 import { FEATURES } from "../../core/features.js";
-import { InputError } from "../../core/input.js";
+import { InputError, MIN_NORMAL } from "../../core/input.js";
 
 const row = (line: string, order?: number[]) => csvRecordToRow(splitCsvLine(line), "", order);
 
@@ -43,9 +43,32 @@ describe("csv: lines and fields", () => {
       ["5.1,3.5,1.4,-0.2", /^petal_width: must be greater than 0 cm, got -0.2/],
       ["0,3.5,1.4,0.2", /^sepal_length: must be greater than 0 cm, got 0/],
       ["5.1,0x10,1.4,0.2", /^sepal_width: .*got the string "0x10"/],
-      ["5.1,3.5,1.4,1e999", /^petal_width: must be a finite number of centimetres, got Infinity/],
+      ["5.1,3.5,1.4,-0", /^petal_width: must be greater than 0 cm, got -0$/],
+      ["5.1,3.5,0.000,0.2", /^petal_length: must be greater than 0 cm, got 0$/],
     ];
     for (const [line, message] of cases) refuses(() => row(line), message);
+  });
+
+  it("refuses a number a double cannot hold, naming the feature and the number sent", () => {
+    const cases: [string, RegExp][] = [
+      [
+        "5.1,3.5,1.4,1e999",
+        /^petal_width: 1e999 is over .*the largest double: it would read as Infinity/,
+      ],
+      [
+        "1e-999,3.5,1.4,0.2",
+        /^sepal_length: 1e-999 is under .*the smallest normal double: it would read as 0;/,
+      ],
+      ["5.1,-1e-999,1.4,0.2", /^sepal_width: -1e-999 is under .* it would read as -0;/],
+      ["5.1,3.5,1e-320,0.2", /^petal_length: 1e-320 is under .* a subnormal double/],
+      ['5.1,3.5,1.4,"1E+400"', /^petal_width: 1E\+400 is over /],
+    ];
+    for (const [line, message] of cases) refuses(() => row(line), message);
+    // in a header's column order, the feature the column holds is named
+    refuses(
+      () => csvRecordToRow(["1", "1e999", "1", "1"], "line 2", [1, 0, 2, 3]),
+      /^line 2\.sepal_length: 1e999 is over/,
+    );
   });
 
   it("refuses a row of the wrong width", () => {
@@ -58,10 +81,31 @@ describe("csv: lines and fields", () => {
 describe("csv: header", () => {
   it("tells a data line (undefined) from a header", () => {
     assert.equal(csvHeader(["5.1", "3.5", "1.4", "0.2"]), undefined);
-    // a line with any number in it is data, and is then refused as data
-    assert.equal(csvHeader(["sepal_length", "3.5", "1.4", "0.2"]), undefined);
+    // numbers and empty fields only: data, refused as data if it is a bad row
+    assert.equal(csvHeader(["5.1", "", "-1", "1e999", "7"]), undefined);
     assert.deepEqual(csvHeader([...FEATURES]), [0, 1, 2, 3]);
     assert.deepEqual(csvHeader(FEATURES.map((f) => f.toUpperCase())), [0, 1, 2, 3]);
+  });
+
+  it("refuses a line that mixes numbers with other text: it is neither, and sets no order", () => {
+    const cases: [string[], string][] = [
+      [["sepal_length", "3.5", "1.4", "0.2"], '"sepal_length"'],
+      [["5.1", "3.5", "1.4", "0.2x"], '"0.2x"'],
+      [
+        ["1e5", "petal_length", "sepal_width", "petal_width"],
+        '"petal_length", "sepal_width", "petal_width"',
+      ],
+      [["5.1", "NaN", "", "0.2"], '"NaN"'],
+    ];
+    for (const [fields, names] of cases) {
+      assert.throws(
+        () => csvHeader(fields),
+        (error: unknown) =>
+          error instanceof InputError &&
+          error.message ===
+            `mixes numbers with other text (${names}), so it is neither a header nor a row of numbers`,
+      );
+    }
   });
 
   it("reads the columns in any order (property)", () => {
@@ -100,7 +144,7 @@ describe("csv: header", () => {
 
 describe("csv: numbers round-trip (property)", () => {
   it("any positive finite double printed by String() reads back as the same double", () => {
-    const positive = fc.double({ min: Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true });
+    const positive = fc.double({ min: MIN_NORMAL, noNaN: true, noDefaultInfinity: true });
     fc.assert(
       fc.property(fc.tuple(positive, positive, positive, positive), (values) => {
         assert.deepEqual(row(values.map(String).join(",")), values);

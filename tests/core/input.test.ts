@@ -2,7 +2,15 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { FEATURES } from "../../core/features.js";
-import { InputError, isBatch, parseBatch, parseRow, parseRows } from "../../core/input.js";
+import {
+  InputError,
+  isBatch,
+  MIN_NORMAL,
+  numberLiteralProblem,
+  parseBatch,
+  parseRow,
+  parseRows,
+} from "../../core/input.js";
 
 const GOOD = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
 const GOOD_ROW = [5.1, 3.5, 1.4, 0.2];
@@ -57,6 +65,7 @@ describe("input: accepted forms", () => {
   });
 
   it("returns exactly the numbers it was given, tiny and huge alike (property)", () => {
+    // a number is taken as it is, subnormal or not: underflow is a property of text (below)
     const measurement = fc.double({ min: Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true });
     fc.assert(
       fc.property(fc.tuple(measurement, measurement, measurement, measurement), (row) => {
@@ -95,8 +104,8 @@ describe("input: refused values name the field and say what is wrong", () => {
         [false, /got boolean false/],
         [-1, /must be greater than 0 cm, got -1/],
         [-1e-300, /must be greater than 0 cm/],
-        [0, /must be greater than 0 cm, got 0/],
-        [-0, /must be greater than 0 cm, got 0/],
+        [0, /must be greater than 0 cm, got 0$/],
+        [-0, /must be greater than 0 cm, got -0$/],
         [10n, /got bigint 10/],
       ];
       // an array or object in the first place makes the whole value read as a batch (see below)
@@ -113,6 +122,49 @@ describe("input: refused values name the field and say what is wrong", () => {
       refuses(rest, new RegExp(`^${name}: is missing`));
     });
   }
+
+  it("a number literal a double cannot hold says what was sent and what it would read as", () => {
+    const cases: [string, RegExp][] = [
+      [
+        "1e999",
+        /^1e999 is over 1\.7976931348623157e\+308, the largest double: it would read as Infinity/,
+      ],
+      ["-1e999", /^-1e999 is over .* it would read as -Infinity/],
+      [
+        "1e-999",
+        /^1e-999 is under 2\.2250738585072014e-308, the smallest normal double: it would read as 0/,
+      ],
+      ["-1E-999", /^-1E-999 is under .* it would read as -0/],
+      [
+        "1e-320",
+        /^1e-320 is under .* it would read as a subnormal double, with fewer significant digits than were sent/,
+      ],
+      [`0.${"0".repeat(400)}1`, /^0\.000000000000000000… \(403 characters\) is under /],
+      [`1${"0".repeat(400)}`, /^10000000000000000000… \(401 characters\) is over /],
+    ];
+    for (const [text, message] of cases) {
+      const problem = numberLiteralProblem(text);
+      assert.ok(problem, text);
+      assert.match(problem, message);
+      assert.match(problem, /send the measurement in centimetres/);
+    }
+    assert.equal(MIN_NORMAL, 2 ** -1022);
+    assert.match(numberLiteralProblem("2.225073858507201e-308") as string, /subnormal/);
+    // what reads as the value sent is for the row check to judge, not an overflow or underflow
+    for (const text of [
+      "0",
+      "-0",
+      "0.000",
+      "0e999",
+      "5.1",
+      "-5.1",
+      "2.2250738585072014e-308",
+      "1.7976931348623157e308",
+      "abc",
+      "",
+    ])
+      assert.equal(numberLiteralProblem(text), undefined, text);
+  });
 
   it("an object with an extra key", () => {
     refuses({ ...GOOD, species: "setosa" }, /unknown field "species"/, /exactly sepal_length/);

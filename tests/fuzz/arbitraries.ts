@@ -1,7 +1,9 @@
 /**
  * Structure-aware generators for the request parsers: measurements spelled every way a client
- * might (and many it should not), rows and batches in every accepted shape and near misses,
- * CSV and JSON-lines bodies, header values, and byte-level mutations of all of them.
+ * might (and many it should not, numbers a double cannot hold among them), rows and batches in
+ * every accepted shape and near misses, JSON text that JSON.stringify never writes (keys given
+ * twice, objects of many keys, deep nesting), CSV and JSON-lines bodies, header values, and
+ * byte-level mutations of all of them.
  */
 import fc from "fast-check";
 import { FEATURES } from "../../core/features.js";
@@ -34,6 +36,14 @@ export const numberText: fc.Arbitrary<string> = fc.oneof(
       "e5",
       "1e",
       "5.1e-3",
+      // a double cannot hold these: over and under its range, subnormal, zero spelled long
+      "1e-999",
+      "-1e-999",
+      "1E+400",
+      "1e-320",
+      "0e-999",
+      "0.000e5",
+      "2.2250738585072014e-308",
     ),
   },
   {
@@ -136,8 +146,89 @@ export function mutated(text: fc.Arbitrary<string>): fc.Arbitrary<string> {
   );
 }
 
+/** A number literal as JSON text, of the kinds a double cannot hold and of the usual kind. */
+const jsonLiteral: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(
+    "1e-999",
+    "-1e-999",
+    "1e999",
+    "1E+400",
+    "1e-320",
+    "5e-324",
+    "0e-999",
+    "-0",
+    "5.1",
+  ),
+  fc.constantFrom(`0.${"0".repeat(400)}1`, "9".repeat(400), "1".repeat(300)),
+  fc.double({ min: 0.01, max: 10, noNaN: true }).map(String),
+);
+
+/** A row as JSON text: every value a literal, some keys given twice or spelled with escapes. */
+const rowText: fc.Arbitrary<string> = fc.oneof(
+  fc
+    .tuple(fc.tuple(jsonLiteral, jsonLiteral, jsonLiteral, jsonLiteral), fc.boolean())
+    .map(([values, asArray]) =>
+      asArray
+        ? `[${values.join(",")}]`
+        : `{${FEATURES.map((name, i) => `"${name}":${values[i]}`).join(",")}}`,
+    ),
+  fc
+    .tuple(
+      fc.nat(3),
+      // the same key again, perhaps with a character spelled as an escape
+      fc.constantFrom(["", ""], ["s", "\\u0073"], ["_", "\\u005f"]),
+      jsonLiteral,
+      fc.boolean(),
+    )
+    .map(([twice, [plain, escaped], literal, last]) => {
+      const name = FEATURES[twice] as string;
+      const spelled = plain === "" ? name : name.replace(plain, escaped);
+      const fields = FEATURES.map((f, i) => `"${f}":${i + 1}`);
+      fields.splice(last ? fields.length : twice, 0, `"${spelled}":${literal}`);
+      return `{${fields.join(",")}}`;
+    }),
+);
+
+/** An object of many keys (a Set keeps them past 16), with or without one given twice. */
+const manyKeysText: fc.Arbitrary<string> = fc
+  .tuple(fc.integer({ min: 10, max: 60 }), fc.option(fc.nat(), { nil: undefined }))
+  .map(([count, repeat]) => {
+    const keys = Array.from({ length: count }, (_, i) => `"k${i}":${i}`);
+    if (repeat !== undefined) keys.push(`"k${repeat % count}":0`);
+    return `{${keys.join(",")}}`;
+  });
+
+/** Nesting around a row, as deep as MAX_JSON_DEPTH and past it, brackets in strings too. */
+const deepText: fc.Arbitrary<string> = fc
+  .tuple(fc.integer({ min: 1, max: 40 }), fc.constantFrom("[", '{"a":'), fc.boolean())
+  .map(([depth, open, closed]) => {
+    const close = open === "[" ? "]" : "}";
+    const inner = '"[[[{{{\\"]]]"';
+    return `${open.repeat(depth)}${inner}${closed ? close.repeat(depth) : ""}`;
+  });
+
+/** A key JSON.parse refuses: an escape that is none. */
+const badEscapeText = fc.constantFrom('{"sepal\\qlength":1}', '{"\\u00zz":1,"a":2}');
+
+/** JSON text JSON.stringify never writes, whole or as a batch's item. */
+const unusualJsonText: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.oneof(rowText, manyKeysText, deepText, badEscapeText),
+    fc.constantFrom("row", "batch", "instances"),
+  )
+  .map(([text, where]) =>
+    where === "row" ? text : where === "batch" ? `[[1,2,3,4],${text}]` : `{"instances":[${text}]}`,
+  );
+
 export const jsonBodyText: fc.Arbitrary<string> = fc.oneof(
   { weight: 8, arbitrary: mutated(jsonBodyValue.map((v) => JSON.stringify(v) ?? "null")) },
+  { weight: 3, arbitrary: mutated(unusualJsonText) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 10_001, max: 10_002 })
+      .map((n) => JSON.stringify(Array.from({ length: n }, () => [1, 1, 1, 1]))),
+  },
   {
     weight: 1,
     arbitrary: fc.constantFrom(
@@ -182,6 +273,8 @@ export const csvLine: fc.Arbitrary<string> = fc.oneof(
       " ",
       '"5.1,3.5,1.4,0.2',
       '"a""b",1,1,1',
+      // csv-parse ends a record at a bare CR: one line, two records
+      '"5.1",3.5\r"1.4",0.2',
       `5.1,3.5,1.4,0.2${" ".repeat(4100)}`,
     ),
   },
@@ -199,7 +292,10 @@ export function linesBody(line: fc.Arbitrary<string>): fc.Arbitrary<string> {
     .map(([lines, eol, last]) => lines.join(eol) + (last ? eol : ""));
 }
 
-export const jsonLine: fc.Arbitrary<string> = mutated(row.map((r) => JSON.stringify(r) ?? "null"));
+export const jsonLine: fc.Arbitrary<string> = fc.oneof(
+  { weight: 4, arbitrary: mutated(row.map((r) => JSON.stringify(r) ?? "null")) },
+  { weight: 1, arbitrary: mutated(fc.oneof(rowText, deepText, manyKeysText)) },
+);
 
 const token = fc.oneof(
   fc.constantFrom(

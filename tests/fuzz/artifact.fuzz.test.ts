@@ -1,14 +1,15 @@
 /**
  * Fuzzing the artifact loader (core/archive.ts, core/artifact.ts, core/predictor.ts): a real
  * model.tar.gz with its bytes damaged, cut short, re-gzipped with damaged tar bytes, or re-made
- * with edited manifests and model files. A model is either loaded and predicts, or refused with
- * an ArtifactError, within the per-call budgets.
+ * with edited manifests and model files, or resealed with parts that disagree (what only the
+ * content checks catch). A model is either loaded and predicts, or refused with an
+ * ArtifactError, within the per-call budgets.
  */
 import assert from "node:assert/strict";
 import { gunzipSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import type * as tar from "tar-stream";
-import { packTarGz } from "../../core/archive.js";
+import { type Files, packTarGz } from "../../core/archive.js";
 import {
   ArtifactError,
   COMPILED_JSON,
@@ -17,7 +18,13 @@ import {
   sealArtifact,
 } from "../../core/artifact.js";
 import { loadPredictor } from "../../core/predictor.js";
-import { makeTarGz } from "../helpers/archive.js";
+import {
+  type EditableCompiled,
+  makeTarGz,
+  readManifest,
+  resealWithCompiled,
+  text,
+} from "../helpers/archive.js";
 import { type TrainedModel, trainedModel } from "../helpers/model.js";
 import { fuzzParameters, fuzzTimeout, shown, withinBudget } from "./budget.js";
 
@@ -110,6 +117,98 @@ const respelling = fc.oneof(
   fc.constantFrom("", "\n\n", " \n", "\r\n").map((end) => (text: string) => text.trimEnd() + end),
 );
 
+/** The manifest edited (its `files` and version left to sealing), and the artifact sealed again. */
+function resealWithManifest(
+  files: Files,
+  edit: (manifest: Record<string, unknown>) => void,
+): Files {
+  const { format: _f, model_version: _v, files: _l, ...body } = readManifest(files);
+  edit(body);
+  return sealArtifact(body, {
+    [MODEL_JSON]: text(files.get(MODEL_JSON)),
+    [COMPILED_JSON]: text(files.get(COMPILED_JSON)),
+  });
+}
+
+const FOREST_ARRAYS = ["roots", "feature", "threshold", "right"] as const;
+const compiledEdit = (what: string, edit: (compiled: EditableCompiled) => void) =>
+  [what, (files: Files) => resealWithCompiled(files, edit)] as const;
+
+/**
+ * Artifacts sealed again after an edit, so every hash matches: a forest node out of range, forest
+ * arrays of different lengths, class counts or novelty shapes that disagree with the manifest,
+ * compiled.json unlisted, a listed file left out, a manifest that is not an object.
+ */
+const disagreeing: fc.Arbitrary<readonly [string, (files: Files) => Files]> = fc.oneof(
+  fc
+    .tuple(fc.constantFrom(...FOREST_ARRAYS), fc.nat(), fc.integer({ min: -6, max: 5_000 }))
+    .map(([key, at, value]) =>
+      compiledEdit(`forest.${key}[${at}] = ${value}`, (c) => {
+        const values = c.forest[key] as number[];
+        values[at % values.length] = value;
+      }),
+    ),
+  fc.constantFrom(...FOREST_ARRAYS).map((key) =>
+    compiledEdit(`forest.${key} one short`, (c) => {
+      (c.forest[key] as number[]).pop();
+    }),
+  ),
+  fc.constant(
+    compiledEdit("forest without trees", (c) => {
+      c.forest.roots = [];
+    }),
+  ),
+  fc.integer({ min: 2, max: 6 }).map((n) =>
+    compiledEdit(`forest.classes = ${n}`, (c) => {
+      c.forest.classes = n;
+    }),
+  ),
+  fc.constantFrom("means", "precisions").map((key) =>
+    compiledEdit(`novelty.${key} one short`, (c) => {
+      (c.novelty[key] as unknown[]).pop();
+    }),
+  ),
+  fc.array(fc.string({ minLength: 1, maxLength: 5 }), { minLength: 2, maxLength: 5 }).map(
+    (classes) =>
+      [
+        `classes = ${JSON.stringify(classes)}`,
+        (files: Files) =>
+          resealWithManifest(files, (m) => {
+            m.classes = classes;
+          }),
+      ] as const,
+  ),
+  fc.constant([
+    "compiled.json not listed",
+    (files: Files) => {
+      const { format: _f, model_version: _v, files: _l, ...body } = readManifest(files);
+      const sealed = sealArtifact(body, { [MODEL_JSON]: text(files.get(MODEL_JSON)) } as never);
+      return sealed.set(COMPILED_JSON, files.get(COMPILED_JSON) as Uint8Array);
+    },
+  ] as const),
+  fc.constantFrom(MANIFEST, MODEL_JSON, COMPILED_JSON).map(
+    (name) =>
+      [
+        `${name} left out`,
+        (files: Files) => {
+          const copy = new Map(files);
+          copy.delete(name);
+          return copy;
+        },
+      ] as const,
+  ),
+  fc
+    .jsonValue({ maxDepth: 1 })
+    .filter((v) => typeof v !== "object" || v === null || Array.isArray(v))
+    .map(
+      (value) =>
+        [
+          `manifest ${JSON.stringify(value)}`,
+          (files: Files) => new Map(files).set(MANIFEST, Buffer.from(JSON.stringify(value))),
+        ] as const,
+    ),
+);
+
 describe("fuzz: the artifact loader", function () {
   this.timeout(fuzzTimeout());
   let model: TrainedModel;
@@ -196,6 +295,26 @@ describe("fuzz: the artifact loader", function () {
         await loads(`entries ${shown(extra)}`, await makeTarGz(entries));
       }),
       fuzzParameters(200),
+    );
+  });
+
+  it("resealed artifacts whose parts disagree: refused, or loaded and predicting one of its classes", async () => {
+    await fc.assert(
+      fc.asyncProperty(disagreeing, async ([what, edit]) => {
+        const bytes = await packTarGz(edit(new Map(model.files)));
+        const outcome = await withinBudget(
+          what,
+          [ArtifactError],
+          async () => {
+            const predictor = await loadPredictor(bytes);
+            return { predictor, species: predictor.predict([5.1, 3.5, 1.4, 0.2]).species };
+          },
+          bytes.length,
+        );
+        if (outcome.value)
+          assert.ok(outcome.value.predictor.classes.includes(outcome.value.species), what);
+      }),
+      fuzzParameters(300),
     );
   });
 

@@ -6,14 +6,17 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { csvHeader, splitCsvLine } from "../../core/csv.js";
+import { csvHeader, csvRecordToRow, splitCsvLine } from "../../core/csv.js";
+import { FEATURES } from "../../core/features.js";
 import { InputError } from "../../core/input.js";
+import type { Prediction } from "../../core/predictor.js";
 import { checkBodyHeaders } from "../../server/media-type.js";
 import { checkBodyEncoding } from "../../serving/body-encoding.js";
 import { HttpError } from "../../serving/errors.js";
 import {
   CSV_TYPE,
   formatInvocation,
+  invocationFormatter,
   JSON_TYPE,
   JSONLINES_TYPE,
   parseInvocation,
@@ -33,6 +36,24 @@ import {
 import { fuzzParameters, fuzzTimeout, shown, withinBudget } from "./budget.js";
 
 const INPUT_ERRORS = [InputError, HttpError];
+
+/** An answer as the server writes it: head, parts of `size` predictions with separators, tail. */
+function inSlices(
+  type: typeof JSON_TYPE | typeof CSV_TYPE | typeof JSONLINES_TYPE,
+  predictions: readonly Prediction[],
+  size: number,
+): string {
+  const format = invocationFormatter(type, "v");
+  const parts: string[] = [];
+  for (let at = 0; at < predictions.length; at += size)
+    parts.push(
+      predictions
+        .slice(at, at + size)
+        .map((p) => format.item(p))
+        .join(format.separator),
+    );
+  return format.head + parts.join(format.separator) + format.tail;
+}
 
 describe("fuzz: request parsers", function () {
   this.timeout(fuzzTimeout());
@@ -98,10 +119,13 @@ describe("fuzz: request parsers", function () {
             return;
           }
           const rows = outcome.value;
-          // the answer in every format this body could ask for
+          // the answer in every format this body could ask for, whole and in the server's slices
           const predictions = model.predictor.predictBatch(rows);
           for (const format of [JSON_TYPE, CSV_TYPE, JSONLINES_TYPE] as const)
-            assert.ok(formatInvocation(format, predictions, "v").length > 0);
+            assert.equal(
+              inSlices(format, predictions, 7),
+              formatInvocation(format, predictions, "v"),
+            );
           for (const r of rows)
             assert.ok(r.length === 4 && r.every((x) => Number.isFinite(x) && x > 0));
           const viaJson = parseInvocation(JSON_TYPE, JSON.stringify(rows.map((r) => [...r])));
@@ -116,14 +140,22 @@ describe("fuzz: request parsers", function () {
     });
   }
 
-  it("CSV lines as the CLI reads them: a header, a data line or an InputError", async () => {
+  it("CSV lines as the CLI reads them: a header or data first, then rows in its order, or an InputError", async () => {
+    // a first line that names the features in some order, or any CSV line
+    const header = fc.oneof(
+      fc.shuffledSubarray([...FEATURES], { minLength: 4, maxLength: 4 }).map((f) => f.join(",")),
+      csvLine,
+    );
     await fc.assert(
-      fc.asyncProperty(csvLine, async (line) => {
+      fc.asyncProperty(header, csvLine, async (first, next) => {
         await withinBudget(
-          `header ${shown(line)}`,
+          `header ${shown(first)} then ${shown(next)}`,
           [InputError],
-          () => csvHeader(splitCsvLine(line)),
-          line.length,
+          () => {
+            const order = csvHeader(splitCsvLine(first));
+            return csvRecordToRow(splitCsvLine(next), "", order);
+          },
+          first.length + next.length,
         );
       }),
       fuzzParameters(1_000),
@@ -133,8 +165,8 @@ describe("fuzz: request parsers", function () {
   it("Content-Type, Accept and Content-Encoding: a media type, or 406/415, within budget", async () => {
     await fc.assert(
       fc.asyncProperty(
-        mediaTypeHeader,
-        mediaTypeHeader,
+        fc.option(mediaTypeHeader, { nil: undefined }),
+        fc.option(mediaTypeHeader, { nil: undefined }),
         contentEncoding,
         async (type, accept, encoding) => {
           const what = `content-type ${shown(type)} accept ${shown(accept)} encoding ${shown(encoding)}`;
@@ -144,7 +176,7 @@ describe("fuzz: request parsers", function () {
             // node:http and API Gateway may hand a repeated header over as a list
             () =>
               checkBodyEncoding({
-                "content-type": [type],
+                "content-type": type === undefined ? undefined : [type],
                 "content-encoding": encoding?.split(","),
               }),
             () => requestType(type),

@@ -7,7 +7,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Predictor } from "../../core/predictor.js";
 import { type ApiHandler, createApiHandler } from "../../handlers/api.js";
-import type { ApiEvent } from "../../handlers/events.js";
+import { type ApiEvent, MAX_EVENT_HEADER_BYTES } from "../../handlers/events.js";
 import {
   type Captured,
   captureOutput,
@@ -423,7 +423,7 @@ describe("handlers/api.ts createApiHandler", () => {
 
     it("answers 400 with a message to malformed events: odd bodies, a null event, a string isBase64Encoded, no requestContext", async () => {
       const { handler } = await build(loader(model.predictor).load);
-      const v1 = { httpMethod: "POST", path: "/predict", headers: {} };
+      const v1 = { httpMethod: "POST", path: "/predict", headers: {} } as Record<string, unknown>;
       const v2 = {
         version: "2.0",
         rawPath: "/predict",
@@ -438,12 +438,47 @@ describe("handlers/api.ts createApiHandler", () => {
         [{ ...v2, body: "e30=", isBase64Encoded: "false" }, /isBase64Encoded/],
         [{ version: "2.0", rawPath: "/predict", body: "{}" }, /requestContext/],
         [{ path: "/predict", body: "{}" }, /httpMethod/],
+        // API Gateway always sends requestContext, in payload 1.0 too
+        [{ ...v1, body: "{}" }, /requestContext: /],
+        [{ ...v1, body: "{}", requestContext: null }, /requestContext: /],
       ];
       for (const [event, says] of malformed) {
         const [result] = await captureOutput(() => handler(event as ApiEvent, lambdaContext()));
         assert.equal(result.statusCode, 400, `${JSON.stringify(event)} → ${result.body}`);
         const { message } = expectErrorBody(result.body, "bad_input");
         assert.match(message, says);
+      }
+    });
+
+    it("answers 431 to headers past the server's limit, which API Gateway never sends, in one header or many", async () => {
+      const { handler } = await build(loader(model.predictor).load);
+      for (const format of FORMATS) {
+        const one = predictEvent(format, SETOSA, {
+          headers: {
+            "content-type": "application/json",
+            "x-big": "a".repeat(MAX_EVENT_HEADER_BYTES),
+          },
+        });
+        const many = predictEvent(format, SETOSA, {
+          headers: Object.fromEntries(
+            Array.from({ length: 300 }, (_, i) => [`x-header-${i}`, "v".repeat(60)]),
+          ),
+        });
+        for (const event of [one, many]) {
+          const [result] = await invoke(handler, event);
+          assert.equal(result.statusCode, 431, result.body);
+          assert.match(
+            expectErrorBody(result.body, "headers_too_large").message,
+            /^the headers are \d+ bytes; the limit is 16384 \(send fewer or shorter headers\)$/,
+          );
+        }
+        const under = predictEvent(format, SETOSA, {
+          headers: {
+            "content-type": "application/json",
+            "x-big": "a".repeat(MAX_EVENT_HEADER_BYTES - 100),
+          },
+        });
+        assert.equal((await invoke(handler, under))[0].statusCode, 200);
       }
     });
 

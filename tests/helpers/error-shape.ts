@@ -38,6 +38,7 @@ export const CODES_BY_STATUS: Record<number, readonly string[]> = {
   406: ["not_acceptable"],
   413: ["payload_too_large"],
   415: ["unsupported_media_type"],
+  431: ["headers_too_large"],
   503: ["model_unavailable"],
 };
 

@@ -7,15 +7,16 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { inject } from "light-my-request";
 import { FEATURES } from "../../core/features.js";
+import { MIN_NORMAL } from "../../core/input.js";
 import { type App, buildApp } from "../../server/app.js";
 import { type TrainedModel, trainedModel } from "../helpers/model.js";
 
-/** A measurement: mostly plausible, sometimes anywhere in (0, MAX_VALUE]. */
+/** A measurement: mostly plausible, sometimes anywhere a measurement may be (normal doubles > 0). */
 const measurement = fc.oneof(
   { arbitrary: fc.double({ min: 0.1, max: 8, noNaN: true }), weight: 3 },
   {
     arbitrary: fc.double({
-      min: Number.MIN_VALUE,
+      min: MIN_NORMAL,
       max: Number.MAX_VALUE,
       noNaN: true,
       noDefaultInfinity: true,

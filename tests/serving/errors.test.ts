@@ -2,13 +2,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { InputError } from "../../core/input.js";
-import {
-  errorBody,
-  HttpError,
-  MAX_JSON_DEPTH,
-  parseJsonBody,
-  toHttpError,
-} from "../../serving/errors.js";
+import { MAX_JSON_DEPTH } from "../../core/json-scan.js";
+import { errorBody, HttpError, parseJsonBody, toHttpError } from "../../serving/errors.js";
 import { API_MAX_BODY_BYTES } from "../../serving/limits.js";
 import { checkBodySize } from "../../serving/predict-api.js";
 

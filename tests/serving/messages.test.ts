@@ -10,7 +10,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { inject } from "light-my-request";
 import { createApiHandler } from "../../handlers/api.js";
 import { buildApp } from "../../server/app.js";
-import { charsetOf, checkBodyEncoding } from "../../serving/body-encoding.js";
+import { charsetsOf, checkBodyEncoding } from "../../serving/body-encoding.js";
 import { HttpError } from "../../serving/errors.js";
 import { rowsFromJson } from "../../serving/predict-api.js";
 import { captureOutput } from "../helpers/capture-output.js";
@@ -28,10 +28,11 @@ const refusedWith = (action: () => unknown, status: number, pattern: RegExp) =>
 
 describe("messages: the body's encoding", () => {
   it("reads the charset parameter whatever its case, quotes and spacing", () => {
-    assert.equal(charsetOf("application/json; charset=UTF-16"), "utf-16");
-    assert.equal(charsetOf('text/csv;CHARSET="utf-8"'), "utf-8");
-    assert.equal(charsetOf("text/csv; q=1 ; charset = latin1"), "latin1");
-    assert.equal(charsetOf("application/json"), undefined);
+    assert.deepEqual(charsetsOf("application/json; charset=UTF-16"), ["utf-16"]);
+    assert.deepEqual(charsetsOf('text/csv;CHARSET="utf-8"'), ["utf-8"]);
+    assert.deepEqual(charsetsOf("text/csv; q=1 ; charset = latin1"), ["latin1"]);
+    assert.deepEqual(charsetsOf("application/json"), []);
+    assert.deepEqual(charsetsOf("a/b; charset=utf-8; Charset=utf-16"), ["utf-8", "utf-16"]);
   });
 
   it("refuses a content coding and a charset other than UTF-8, naming them", () => {
@@ -45,6 +46,16 @@ describe("messages: the body's encoding", () => {
       415,
       /^charset "utf-16" is not supported; send the body as UTF-8/,
     );
+    for (const type of [
+      "application/json; charset=utf-8; charset=utf-16",
+      "application/json; charset=utf-16; charset=utf-8",
+      'text/csv; CHARSET="utf-8"; charset=utf-8',
+    ])
+      refusedWith(
+        () => checkBodyEncoding({ "content-type": type }),
+        415,
+        /^the Content-Type names a charset 2 times \(.*\); name one: charset=utf-8, or no charset$/,
+      );
     for (const ok of [
       {},
       { "content-encoding": "identity" },
@@ -75,8 +86,10 @@ describe("messages: through the server and the Lambda", () => {
     model = await trainedModel();
   });
   const body = JSON.stringify(SETOSA);
+  // first-wins read this as UTF-8, a last-wins reader as UTF-16: neither guess is safe
+  const DOUBLE_CHARSET = "application/json; charset=utf-8; charset=utf-16";
 
-  it("the server answers 415 for a gzip body and a UTF-16 charset, on /predict and /invocations", async () => {
+  it("the server answers 415 for a gzip body, a UTF-16 charset and a charset named twice, on /predict and /invocations", async () => {
     const app = buildApp({ predictor: model.predictor });
     for (const url of ["/predict", "/invocations"]) {
       const gz = await inject(app.handle, {
@@ -98,6 +111,17 @@ describe("messages: through the server and the Lambda", () => {
       });
       assert.equal(utf16.statusCode, 415, utf16.body);
       assert.match(expectErrorBody(utf16.body).message, /charset "utf-16"/);
+      const twice = await inject(app.handle, {
+        method: "POST",
+        url,
+        payload: body,
+        headers: { "content-type": DOUBLE_CHARSET },
+      });
+      assert.equal(twice.statusCode, 415, twice.body);
+      assert.match(
+        expectErrorBody(twice.body, "unsupported_media_type").message,
+        /names a charset 2 times/,
+      );
     }
   });
 
@@ -115,7 +139,7 @@ describe("messages: through the server and the Lambda", () => {
     );
   });
 
-  it("the Lambda answers 415 for a gzip body (base64 from API Gateway) and a UTF-16 charset", async () => {
+  it("the Lambda answers 415 for a gzip body (base64 from API Gateway), a UTF-16 charset and a charset named twice", async () => {
     const [handler] = await captureOutput(async () => {
       const created = createApiHandler({
         loadModel: async () => model.predictor,
@@ -134,6 +158,10 @@ describe("messages: through the server and the Lambda", () => {
         {
           spec: { body, headers: { "Content-Type": "application/json; charset=utf-16" } },
           message: /charset "utf-16"/,
+        },
+        {
+          spec: { body, headers: { "Content-Type": DOUBLE_CHARSET } },
+          message: /names a charset 2 times/,
         },
       ];
       for (const { spec, message } of cases) {
