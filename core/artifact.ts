@@ -263,21 +263,24 @@ export async function readArtifactFiles(
           `${MANIFEST} lists more than ${MODEL_CAPS.entries} files, the cap on a model`,
         );
       }
+      // sizes first, so that a folder over the cap is refused before any of it is read
       let total = manifest.length;
       for (const name of wanted) {
         if (name.includes("/") || !names.has(name))
           throw new ArtifactError(`${name} is missing (listed in ${MANIFEST})`);
-        const body = await readCapped(
-          join(source, name),
-          MODEL_CAPS.entryBytes,
-          "one file of a model",
-        );
-        total += body.length;
+        total += (await stat(join(source, name))).size;
         if (total > MODEL_CAPS.unpackedBytes) {
           throw new ArtifactError(
             `${source} holds more than ${mib(MODEL_CAPS.unpackedBytes)} of model files, the cap on a model`,
           );
         }
+      }
+      for (const name of wanted) {
+        const body = await readCapped(
+          join(source, name),
+          MODEL_CAPS.entryBytes,
+          "one file of a model",
+        );
         files.set(name, body);
       }
       return files;

@@ -1,14 +1,14 @@
 /** The model artifact: reproducible tarball, manifest, every way of loading it, every way it is refused. */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { RandomForestClassifier } from "ml-random-forest";
-import { type Files, packTarGz } from "../../core/archive.js";
+import { type Files, MODEL_CAPS, packTarGz } from "../../core/archive.js";
 import {
   ArtifactError,
   COMPILED_JSON,
@@ -236,6 +236,28 @@ describe("artifact: refused, with an ArtifactError naming the file", () => {
   let model: TrainedModel;
   before(async () => {
     model = await trainedModel();
+  });
+
+  it("an unpacked folder over the cap, before any of its files is read", async () => {
+    const dir = join(tmpdir(), `artifact-cap-${process.pid}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      // three sparse files just under the per-file cap, together over the folder's cap
+      const names = ["a.json", "b.json", "c.json"];
+      const size = MODEL_CAPS.entryBytes - 1;
+      for (const name of names) {
+        await writeFile(join(dir, name), "");
+        await truncate(join(dir, name), size);
+      }
+      const listed = Object.fromEntries(names.map((n) => [n, { sha256: "0".repeat(64) }]));
+      await writeFile(join(dir, MANIFEST), JSON.stringify({ files: listed }));
+      const before = process.memoryUsage().arrayBuffers;
+      await assert.rejects(loadArtifact(dir), /holds more than 64 MiB of model files/);
+      const grown = process.memoryUsage().arrayBuffers - before;
+      assert.ok(grown < MODEL_CAPS.entryBytes / 2, `read ${grown} bytes before refusing`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("a truncated tarball, from bytes and from a path", async () => {
