@@ -4,7 +4,7 @@
  * the user names, or they opt in (serving/model-trust.ts).
  */
 import { generateKeyPairSync } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import type { Predictor } from "../core/predictor.js";
@@ -71,10 +71,17 @@ export async function keygen(outDir: string): Promise<string> {
   await mkdir(outDir, { recursive: true });
   const privatePath = join(outDir, "model-signing-key.pem");
   const publicPath = join(outDir, "model-signing-key.pub.pem");
-  await writeFile(privatePath, privateKey.export({ type: "pkcs8", format: "pem" }), {
-    mode: 0o600,
-    flag: "wx", // never overwrite a key: models signed with it would no longer verify
-  });
+  // never overwrite either half (models signed with the old key would no longer verify), and
+  // never leave one half beside another pair's: the public half is written first, exclusively
   await writeFile(publicPath, publicKey.export({ type: "spki", format: "pem" }), { flag: "wx" });
+  try {
+    await writeFile(privatePath, privateKey.export({ type: "pkcs8", format: "pem" }), {
+      mode: 0o600,
+      flag: "wx",
+    });
+  } catch (error) {
+    await rm(publicPath, { force: true });
+    throw error;
+  }
   return `wrote ${privatePath} (keep it secret) and ${publicPath}, key ${keyFingerprint(publicKey)}\n`;
 }

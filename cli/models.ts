@@ -24,8 +24,17 @@ interface Flags {
   json?: boolean;
 }
 
-const out = (text: string) => process.stdout.write(`${text}\n`);
-const note = (text: string) => process.stderr.write(`iris-mlops: ${text}\n`);
+/**
+ * Control characters shown as escapes: object keys and manifest strings come from whoever can
+ * write to the bucket, and an ESC in a key would clear or recolour the reader's terminal. JSON
+ * already escapes C0; its \u escapes of DEL and C1 keep the value the same.
+ */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const hex = (c: string) => c.charCodeAt(0).toString(16).padStart(4, "0");
+export const printable = (text: string) => text.replace(CONTROL, (c) => `\\u${hex(c)}`);
+
+const out = (text: string) => process.stdout.write(`${printable(text)}\n`);
+const note = (text: string) => process.stderr.write(`iris-mlops: ${printable(text)}\n`);
 
 /** Retries of S3 calls go to stderr; a failure is the command's own error, a success no news. */
 function readerFor(flags: Flags): RegistryReader {

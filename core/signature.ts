@@ -34,8 +34,17 @@ function ed25519(key: KeyObject, what: string): KeyObject {
   return key;
 }
 
-/** A public key from PEM text (a private key's PEM gives its public half). */
+/**
+ * A public key from PEM text. A private key is refused, though node would derive its public
+ * half: pasted into MODEL_PUBLIC_KEY it would sit in the function's or the model's settings,
+ * where whoever may read them could sign models.
+ */
 export function parsePublicKey(pem: string, what = "the public key"): KeyObject {
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    throw new KeyError(
+      `${what} is a private key; give its public half (iris-mlops keygen writes it to model-signing-key.pub.pem) and keep the private key out of the deployment`,
+    );
+  }
   try {
     return ed25519(createPublicKey(pem), what);
   } catch (error) {
