@@ -29,6 +29,7 @@ interface Flags {
  * write to the bucket, and an ESC in a key would clear or recolour the reader's terminal. JSON
  * already escapes C0; its \u escapes of DEL and C1 keep the value the same.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 const hex = (c: string) => c.charCodeAt(0).toString(16).padStart(4, "0");
 export const printable = (text: string) => text.replace(CONTROL, (c) => `\\u${hex(c)}`);

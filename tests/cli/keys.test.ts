@@ -74,6 +74,7 @@ describe("cli: models output for people", () => {
       fc.property(fc.jsonValue(), (value) => {
         const json = JSON.stringify(value);
         const shown = printable(json);
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
         assert.doesNotMatch(shown, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
         assert.deepEqual(JSON.parse(shown), JSON.parse(json));
       }),
