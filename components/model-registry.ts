@@ -33,7 +33,7 @@ export interface RegisteredModel {
   readonly manifestSha256: string;
 }
 
-/** More keys than a registry of this project holds (two per version); the provider pages up to it. */
+/** Keys listed to name the versions there when a pinned one is missing; the provider pages up to it. */
 const MAX_LISTED = 10000;
 
 /**
@@ -102,15 +102,22 @@ export function registeredModel(
   version: string,
   opts: pulumi.InvokeOutputOptions,
 ): pulumi.Output<RegisteredModel> {
-  const listing = aws.s3.getObjectsOutput(
-    { bucket: bucketName, prefix: MODELS_PREFIX, maxKeys: MAX_LISTED },
+  // the version's own folder first, so that a registry of any size finds it; the whole
+  // registry is listed only to name what it holds when the version is not there
+  const own = aws.s3.getObjectsOutput(
+    { bucket: bucketName, prefix: `${MODELS_PREFIX}${version}/` },
     opts,
   );
+  const key = own.apply((l) => {
+    if (registryVersions(l.keys).includes(version)) return pulumi.output(modelKeyFor(version));
+    return aws.s3
+      .getObjectsOutput({ bucket: l.bucket, prefix: MODELS_PREFIX, maxKeys: MAX_LISTED }, opts)
+      .apply((all) => checkListed(all.bucket, all.keys, version));
+  });
   // the download is asked for only once the version is known to be there, so that an unknown
   // version fails with the message above rather than the provider's "couldn't find resource"
-  return listing.apply((l) => {
-    const key = checkListed(l.bucket, l.keys, version);
-    const object = aws.s3.getObjectOutput({ bucket: l.bucket, key, downloadBody: "true" }, opts);
+  return pulumi.all([own.bucket, key]).apply(([bucket, k]) => {
+    const object = aws.s3.getObjectOutput({ bucket, key: k, downloadBody: "true" }, opts);
     return object.apply((o) =>
       verifyRegistered(`s3://${o.bucket}/${o.key}`, version, Buffer.from(o.bodyBase64, "base64")),
     );

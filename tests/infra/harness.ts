@@ -220,7 +220,11 @@ export class Recorder implements pulumi.runtime.Mocks {
         };
       case "aws:s3/getObjects:getObjects": {
         const prefix = (args.inputs.prefix as string | undefined) ?? "";
-        const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+        // the provider pages ListObjectsV2 up to maxKeys (default 1,000), in key order
+        const keys = [...this.objects.keys()]
+          .filter((k) => k.startsWith(prefix))
+          .sort()
+          .slice(0, (args.inputs.maxKeys as number | undefined) ?? 1000);
         return { id: args.inputs.bucket, ...args.inputs, keys, commonPrefixes: [], owners: [] };
       }
       case "aws:s3/getObject:getObject": {

@@ -148,7 +148,7 @@ describe("pinning a model version from the registry", () => {
       assert.equal(await value(models.modelS3Uri), `s3://${bucket}/${modelKeyFor(a.version)}`);
       assert.deepEqual(
         invoked(mocks, GET_OBJECTS).map((i) => [i.inputs.bucket, i.inputs.prefix]),
-        [[bucket, "models/"]],
+        [[bucket, `models/${a.version}/`]],
       );
       assert.deepEqual(
         invoked(mocks, GET_OBJECT).map((i) => [
@@ -158,6 +158,18 @@ describe("pinning a model version from the registry", () => {
         ]),
         [[bucket, modelKeyFor(a.version), "true"]],
       );
+    });
+
+    it("finds a version in a registry of more keys than one listing holds", async () => {
+      const strays = Object.fromEntries(
+        Array.from({ length: 10_001 }, (_, i) => [
+          `models/0-stray-${String(i).padStart(5, "0")}`,
+          "x",
+        ]),
+      );
+      await registry([a], strays);
+      const models = new ModelBucket("models", { modelVersion: a.version });
+      assert.equal(await value(models.modelSha256), sha256(a.bytes));
     });
 
     it("fails on an unknown version, naming the versions there, without reading any object", async () => {
@@ -181,7 +193,10 @@ describe("pinning a model version from the registry", () => {
         (await failure(models.modelSha256)).message,
         new RegExp(`it holds ${a.version} `),
       );
-      assert.equal(invoked(mocks, GET_OBJECTS).length, 1);
+      assert.deepEqual(
+        invoked(mocks, GET_OBJECTS).map((i) => i.inputs.prefix),
+        [`models/${b.version}/`, "models/"],
+      );
     });
 
     it("says so when the registry is empty", async () => {
