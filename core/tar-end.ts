@@ -19,6 +19,13 @@ export class TarLayoutError extends Error {
   override readonly name = "TarLayoutError";
 }
 
+let zeros = Buffer.alloc(BLOCK);
+/** Whether every byte is zero, compared natively: a gzip bomb of zeros is 64 MiB of them. */
+function allZero(bytes: Buffer): boolean {
+  if (zeros.length < bytes.length) zeros = Buffer.alloc(bytes.length);
+  return bytes.equals(zeros.subarray(0, bytes.length));
+}
+
 const PAX_TYPES = new Set(["x", "g"]);
 const FOLDER = "5";
 
@@ -40,7 +47,7 @@ export function tarEndGuard(): Transform {
   let ended = false;
 
   function readHeader(block: Buffer, at: number): void {
-    if (block.every((byte) => byte === 0)) {
+    if (allZero(block)) {
       ended = true;
       return;
     }
@@ -73,8 +80,9 @@ export function tarEndGuard(): Transform {
     let i = 0;
     while (i < chunk.length) {
       if (ended) {
-        const stray = chunk.subarray(i).findIndex((byte) => byte !== 0);
-        if (stray !== -1) {
+        const rest = chunk.subarray(i);
+        if (!allZero(rest)) {
+          const stray = rest.findIndex((byte) => byte !== 0);
           throw new TarLayoutError(
             `the archive has data after its end-of-archive marker (byte ${offset + i + stray}): tar and SageMaker stop at the marker, so refusing it`,
           );
