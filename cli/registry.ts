@@ -111,8 +111,14 @@ export function registryReader(
         else Object.assign(entry, { created: object.LastModified, bytes: object.Size });
         found.set(file.version, entry);
       }
-      token = output.IsTruncated ? output.NextContinuationToken : undefined;
-      if (!token) break;
+      if (!output.IsTruncated) break;
+      token = output.NextContinuationToken;
+      if (!token) {
+        // the rest of the keys are out of reach: saying "no model" or a short list would lie
+        throw new Error(
+          `the listing of ${uri(MODELS_PREFIX)} was cut short by S3: truncated, with no continuation token to read the rest`,
+        );
+      }
       if (n === MAX_PAGES - 1) {
         throw new Error(`${uri(MODELS_PREFIX)} holds more than ${MAX_PAGES} pages of keys`);
       }

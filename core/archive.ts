@@ -11,6 +11,7 @@ import { buffer } from "node:stream/consumers";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, gzipSync } from "node:zlib";
 import * as tar from "tar-stream";
+import { TarLayoutError, tarEndGuard } from "./tar-end.js";
 
 export type Files = Map<string, Uint8Array>;
 
@@ -77,7 +78,8 @@ function byteCap(cap: number, message: () => string): Transform {
  * Regular files at the archive's root (a leading `./` is allowed: `tar -C dir -czf x .` writes
  * it). Anything else, a folder's content included, is refused: SageMaker unpacks the archive as
  * it is, so files in a sub-folder would not be where the server looks. Gunzipped and untarred as
- * one stream, counting as it goes, so nothing past a cap is ever inflated.
+ * one stream, counting as it goes, so nothing past a cap is ever inflated; nothing after the
+ * end-of-archive marker is allowed (core/tar-end.ts), as tar and SageMaker would not read it.
  */
 export async function unpackTarGz(bytes: Uint8Array): Promise<Files> {
   if (bytes.length > MODEL_CAPS.compressedBytes) {
@@ -124,12 +126,15 @@ export async function unpackTarGz(bytes: Uint8Array): Promise<Files> {
       MODEL_CAPS.unpackedBytes,
       () => `the model unpacks to more than ${mib(MODEL_CAPS.unpackedBytes)}, the cap on a model`,
     ),
+    tarEndGuard(),
     extract,
   ).catch(fail);
   await Promise.all([reading, unpacking]);
   // the first cause wins over the "premature close" it leaves in the other half of the pipe
   const tooLarge = errors.find((e) => e instanceof ModelTooLargeError);
   if (tooLarge) throw tooLarge;
+  const layout = errors.find((e) => e instanceof TarLayoutError);
+  if (layout) throw layout;
   const gzip = errors.find((e) => String((e as NodeJS.ErrnoException).code).startsWith("Z_"));
   if (gzip) throw new Error(`not a readable gzip file (${gzip.message})`);
   const other =

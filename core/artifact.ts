@@ -12,6 +12,7 @@ import { type Files, MODEL_CAPS, ModelTooLargeError, mib, unpackTarGz } from "./
 import { FEATURES } from "./features.js";
 import { type CompiledForest, checkCompiledForest } from "./forest.js";
 import type { NoveltyModel } from "./novelty.js";
+import { TarLayoutError } from "./tar-end.js";
 
 export const ARTIFACT_FORMAT = "iris-mlops.model/1";
 export const MANIFEST = "manifest.json";
@@ -295,7 +296,9 @@ export async function readArtifactFiles(
   try {
     return await unpackTarGz(bytes);
   } catch (error) {
-    if (error instanceof ModelTooLargeError) throw new ArtifactError(`${where}${error.message}`);
+    if (error instanceof ModelTooLargeError || error instanceof TarLayoutError) {
+      throw new ArtifactError(`${where}${error.message}`);
+    }
     throw new ArtifactError(
       `${where}the model archive is truncated or corrupt: ${(error as Error).message}`,
     );

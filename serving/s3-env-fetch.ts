@@ -44,6 +44,21 @@ function redirectNote(response: Response): string {
   );
 }
 
+/**
+ * fetch decodes a Content-Encoding on its own, so the bytes read would not be the object's: the
+ * count would miss its Content-Length (a retried "body ended", forever) and the cap would count
+ * inflated bytes. Refused before the body is read, so what is counted is what was received.
+ */
+function refuseContentEncoding(response: Response): void {
+  const encoding = response.headers.get("content-encoding")?.trim();
+  if (!encoding || encoding.toLowerCase() === "identity") return;
+  void response.body?.cancel().catch(() => undefined);
+  throw new ModelFetchError(
+    `the object is stored with Content-Encoding: ${encoding}, so it would be read decoded, not as the model.tar.gz it is: upload the model without a Content-Encoding (aws s3 cp without --content-encoding)`,
+    false,
+  );
+}
+
 export interface FetchOptions {
   log?: AttemptLog;
   budget?: Budget;
@@ -87,6 +102,7 @@ export async function fetchModelWithEnvCredentials(
           retryableStatus(response.status),
         );
       }
+      refuseContentEncoding(response);
       const declared = response.headers.get("content-length");
       if (!response.body) return new Uint8Array();
       const reader = response.body;

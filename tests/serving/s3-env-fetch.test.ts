@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
+import { gzipSync } from "node:zlib";
 import { ArtifactError, sha256 } from "../../core/artifact.js";
 import { fetchModelWithEnvCredentials, objectUrl } from "../../serving/s3-env-fetch.js";
 import { envFor, httpServer } from "../helpers/fake-dependency.js";
@@ -145,5 +146,36 @@ describe("serving/s3-env-fetch.ts", () => {
         }
       });
     }
+  });
+  describe("an object stored with a Content-Encoding", () => {
+    it("is refused at once, not retried, naming the encoding and how to upload the model instead", async () => {
+      const { tarball } = await trainedModel();
+      // what S3 serves for `aws s3 cp --content-encoding gzip`: fetch would inflate the body
+      const s3 = await httpServer((_n, _req, res) => {
+        const body = gzipSync(tarball);
+        res.writeHead(200, {
+          "content-type": "application/gzip",
+          "content-encoding": "gzip",
+          "content-length": String(body.length),
+        });
+        res.end(body);
+      });
+      try {
+        await assert.rejects(
+          fetchModelWithEnvCredentials(
+            { bucket: "models", key: "iris/model.tar.gz" },
+            envFor(s3.endpoint),
+          ),
+          (error: Error) =>
+            error instanceof ArtifactError &&
+            /Content-Encoding: gzip/.test(error.message) &&
+            /without --content-encoding/.test(error.message) &&
+            !/body ended/.test(error.message),
+        );
+        assert.equal(s3.paths.length, 1, "a stored encoding does not change on a retry");
+      } finally {
+        await s3.close();
+      }
+    });
   });
 });
