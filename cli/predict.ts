@@ -80,10 +80,16 @@ export async function predictStream(
   for await (const next of readLines(input)) {
     lineNumber++;
     if (gone()) break;
-    const line = next.text?.trim();
-    if (line === "") continue;
-    if (kind === "auto" && line !== undefined)
-      kind = line.startsWith("{") || line.startsWith("[") ? "jsonl" : "csv";
+    // the line as the server reads a body's lines: a byte-order mark dropped only at the start
+    // of the input, nothing trimmed (JSON.parse and the CSV scanner take what they allow), so
+    // that a line one door refuses no other door answers
+    const line =
+      lineNumber === 1 && next.text?.charCodeAt(0) === 0xfeff ? next.text.slice(1) : next.text;
+    if (line !== undefined && line.trim() === "") continue;
+    if (kind === "auto" && line !== undefined) {
+      const start = line.trimStart();
+      kind = start.startsWith("{") || start.startsWith("[") ? "jsonl" : "csv";
+    }
     // until a CSV input's first line is read, the column order is unknown (and the format too,
     // for a first line too long to look at): an error reading it stops the run
     if (first && kind !== "jsonl") stopped = "bad_first_line";

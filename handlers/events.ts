@@ -75,7 +75,13 @@ function decodeBody(raw: string, base64: boolean): string {
   if (!base64) return raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   if (raw.length % 4 !== 0 || !BASE64.test(raw))
     throw badEvent("isBase64Encoded is true but the body is not valid base64");
-  return decodeUtf8Body(Buffer.from(raw, "base64"), "bad_json");
+  const bytes = Buffer.from(raw, "base64");
+  // one spelling per body: bits set after the last byte (`…1=` for `…0=`) are not base64's
+  if (bytes.toString("base64") !== raw)
+    throw badEvent(
+      "isBase64Encoded is true but the body is not canonical base64 (bits set in its padding)",
+    );
+  return decodeUtf8Body(bytes, "bad_json");
 }
 
 export function toApiRequest(event: unknown): ApiRequest {

@@ -4,6 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { FEATURES } from "../../core/features.js";
+import { JSONLINES_TYPE, lineRow } from "../../serving/invocations.js";
 import { runCli } from "../helpers/cli.js";
 import { irisData, type TrainedModel, tempDir, trainedModel } from "../helpers/trained.js";
 
@@ -282,5 +283,33 @@ describe("cli: predict", function () {
       large_mb - small_mb < 100,
       `peak RSS ${small_mb.toFixed(0)} MB for 2k rows, ${large_mb.toFixed(0)} MB for 200k`,
     );
+  });
+  it("reads every line as the server does: a line /invocations refuses is an error here too", async () => {
+    const row = "[5.1,3.5,1.4,0.2]";
+    const lines = [
+      `\u00a0${row}`, // NBSP: not JSON whitespace
+      `${row}\u2028`,
+      `\ufeff${row}`, // a byte-order mark in the middle of the input
+      `\u000b${row}`,
+      ` ${row}\t`, // JSON whitespace: fine
+      row,
+    ];
+    const input = `\ufeff${row}\n${lines.join("\n")}\n`; // a mark at the start is dropped
+    const { lines: out } = await runCli(["predict", "--model", model.dir, "--format", "jsonl"], {
+      input,
+    });
+    const refused = (line: string) => {
+      try {
+        lineRow(JSONLINES_TYPE, line, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    assert.deepEqual(
+      out.map((l) => "error" in JSON.parse(l)),
+      [false, ...lines.map(refused)],
+    );
+    assert.deepEqual(lines.map(refused), [true, true, true, true, false, false]);
   });
 });

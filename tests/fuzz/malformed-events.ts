@@ -135,18 +135,20 @@ const badBase64: fc.Arbitrary<MalformedEvent> = fc
   .tuple(
     format,
     fc.nat(),
-    fc.constantFrom("insert", "drop", "replace"),
+    fc.constantFrom("insert", "drop", "replace", "padding bits"),
     fc.constantFrom("!", "*", " ", "\n", "-", "_", ".", "é", "\u0000", "="),
   )
   .map(([f, at, damage, junk]) => {
     const good = Buffer.from(BODY).toString("base64");
     const i = at % good.length;
     const body =
-      damage === "insert"
-        ? good.slice(0, i) + junk + good.slice(i)
-        : damage === "drop"
-          ? good.slice(0, i) + good.slice(i + 1)
-          : good.slice(0, i) + (junk === "=" ? "!" : junk) + good.slice(i + 1);
+      damage === "padding bits"
+        ? withPaddingBits(`${good.replace(/=+$/, "")}${"=".repeat(1 + (at % 2))}`)
+        : damage === "insert"
+          ? good.slice(0, i) + junk + good.slice(i)
+          : damage === "drop"
+            ? good.slice(0, i) + good.slice(i + 1)
+            : good.slice(0, i) + (junk === "=" ? "!" : junk) + good.slice(i + 1);
     return {
       format: f,
       what: `base64 body ${JSON.stringify(body)}`,
@@ -154,6 +156,15 @@ const badBase64: fc.Arbitrary<MalformedEvent> = fc
       status: 400 as const,
     };
   });
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** The last character before the padding with its lowest bit flipped: bits base64 leaves 0. */
+function withPaddingBits(padded: string): string {
+  const j = padded.search(/=+$/) - 1;
+  const flipped = ALPHABET[ALPHABET.indexOf(padded[j] as string) ^ 1] as string;
+  return padded.slice(0, j) + flipped + padded.slice(j + 1);
+}
 
 /** `isBase64Encoded` as API Gateway never sends it: a string, a number, null. */
 const base64Flag: fc.Arbitrary<MalformedEvent> = fc

@@ -515,6 +515,16 @@ describe("handlers/api.ts createApiHandler", () => {
         assert.equal(result.statusCode, 400, result.body);
         assert.match(expectErrorBody(result.body, "bad_input").message, /not valid base64/);
       }
+      // one spelling per body: the adversary's `…0=` sent as `…1=` decodes to the same bytes
+      const canonical = Buffer.from("[5.1,3.5,1.4,0.2]").toString("base64");
+      assert.equal(canonical, "WzUuMSwzLjUsMS40LDAuMl0=");
+      const padded = await answer({
+        ...predictEvent("1.0", SETOSA),
+        body: "WzUuMSwzLjUsMS40LDAuMl1=",
+        isBase64Encoded: true,
+      });
+      assert.equal(padded.statusCode, 400, padded.body);
+      assert.match(expectErrorBody(padded.body, "bad_input").message, /not canonical base64/);
       const bom = await answer({ ...predictEvent("1.0", SETOSA), body: `\ufeff${json}` });
       assert.equal(bom.statusCode, 200, bom.body);
       // payload 1.0 keeps each spelling of a header; a second one must not hide the first
