@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { whenGone } from "./gone.js";
 
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 
@@ -33,7 +34,7 @@ export class Connections {
   busy(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket as Counted;
     socket[active] = (socket[active] ?? 0) + 1;
-    res.once("close", () => {
+    whenGone(res, () => {
       socket[active] = (socket[active] ?? 1) - 1;
       if (socket[active] === 0 && this.open.delete(socket)) this.open.add(socket);
     });

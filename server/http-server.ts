@@ -52,8 +52,6 @@ const CLIENT_ERRORS: Record<string, string> = {
     "request_timeout",
     "the request took too long to arrive",
   ),
-  // node refuses some of these before a request exists, others after (refusedHeaders)
-  HPE_INVALID_TRANSFER_ENCODING: rawError(400, "Bad Request", "bad_input", NOT_CHUNKED_LAST),
   HPE_HEADER_OVERFLOW: rawError(
     431,
     "Request Header Fields Too Large",
@@ -62,6 +60,38 @@ const CLIENT_ERRORS: Record<string, string> = {
   ),
 };
 const BAD_REQUEST = rawError(400, "Bad Request", "bad_input", "the request is not valid HTTP/1.1");
+
+/**
+ * node's answers under HPE_INVALID_TRANSFER_ENCODING, by the parser's reason: it refuses some
+ * of these before a request exists, others after (refusedHeaders).
+ */
+const TRANSFER_ENCODING_ERRORS: Record<string, string> = {
+  "Transfer-Encoding can't be present with Content-Length": rawError(
+    400,
+    "Bad Request",
+    "bad_input",
+    "the request has both Content-Length and Transfer-Encoding (RFC 9112 §6.3); send one of them",
+  ),
+  "Invalid `Transfer-Encoding` header value": rawError(
+    400,
+    "Bad Request",
+    "bad_input",
+    "Transfer-Encoding must name chunked once, as its last coding, with nothing after it (RFC 9112 §6.1, §7); send the body with Content-Length or Transfer-Encoding: chunked",
+  ),
+};
+const INVALID_TRANSFER_ENCODING = rawError(
+  400,
+  "Bad Request",
+  "bad_input",
+  "the request's Transfer-Encoding is not valid: chunked must be its last coding, named once, and Content-Length must not come with it (RFC 9112 §6.1, §6.3); send the body with Content-Length or Transfer-Encoding: chunked",
+);
+
+/** What to answer an error node raised while parsing. */
+function clientErrorAnswer(error: NodeJS.ErrnoException & { reason?: string }): string {
+  if (error.code === "HPE_INVALID_TRANSFER_ENCODING")
+    return TRANSFER_ENCODING_ERRORS[error.reason ?? ""] ?? INVALID_TRANSFER_ENCODING;
+  return CLIENT_ERRORS[error.code ?? ""] ?? BAD_REQUEST;
+}
 
 /** The response of the last request node parsed on a socket (set by the request listener). */
 const lastResponse = Symbol("last response");
@@ -104,7 +134,7 @@ function onClientError(error: NodeJS.ErrnoException, socket: TrackedSocket): voi
     return;
   }
   if (own !== undefined) markAnswered(own);
-  const answer = CLIENT_ERRORS[error.code ?? ""] ?? BAD_REQUEST;
+  const answer = clientErrorAnswer(error);
   afterEarlierAnswers(socket, own, () => socket.write(answer, () => socket.destroy()));
 }
 
@@ -152,8 +182,13 @@ function twoHosts(raw: readonly string[]): boolean {
 function refusedHeaders(req: IncomingMessage): HttpError | undefined {
   const coding = req.headers["transfer-encoding"];
   if (coding !== undefined && coding !== "chunked") {
-    const codings = coding.toLowerCase().split(",");
-    if (codings.at(-1)?.trim() !== "chunked")
+    // RFC 9110 §5.6.1: empty list elements are ignored
+    const codings = coding
+      .toLowerCase()
+      .split(",")
+      .map((element) => element.trim())
+      .filter((element) => element !== "");
+    if (codings.at(-1) !== "chunked")
       return new HttpError(
         400,
         "bad_input",

@@ -6,13 +6,20 @@
  * answer reserves its bytes like a body does, and gives back what it no longer uses.
  */
 import type { ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { HttpError } from "../serving/errors.js";
+import { whenGone } from "./gone.js";
 
 export interface InFlightBudget {
   /** Bytes of bodies and answers held at once, across all requests. */
   bytes: number;
   /** Requests with a body being read, computed or answered at once. */
   requests: number;
+  /**
+   * Of those, on one connection: its answers go out one after another anyway, and a few
+   * connections that pipeline and never read must not hold every slot.
+   */
+  perConnection: number;
 }
 
 export const DEFAULT_IN_FLIGHT: InFlightBudget = {
@@ -20,6 +27,9 @@ export const DEFAULT_IN_FLIGHT: InFlightBudget = {
   // (twenty unread 6 MiB JSON-lines requests kept /ping waiting 2.7 s at 256 MiB)
   bytes: 64 * 1024 * 1024,
   requests: 64,
+  // sixteen stuck connections to fill the budget, not one; a request being answered, one being
+  // computed and two being read keep a pipelining client busy
+  perConnection: 4,
 };
 
 /** What the 503 asks the client to wait, in seconds. */
@@ -27,6 +37,8 @@ export const RETRY_AFTER_SECONDS = 1;
 
 const held = Symbol("in-flight bytes");
 type Tracked = ServerResponse & { [held]?: number };
+const admitted = Symbol("requests admitted on the connection");
+type Shared = Socket & { [admitted]?: number };
 
 export class InFlight {
   bytes = 0;
@@ -36,10 +48,15 @@ export class InFlight {
 
   /** Count a request until its answer is gone; false (count nothing) when the budget is spent. */
   admit(res: ServerResponse): boolean {
-    if (this.requests >= this.budget.requests) return false;
+    const socket = res.req.socket as Shared;
+    const onSocket = socket[admitted] ?? 0;
+    if (this.requests >= this.budget.requests || onSocket >= this.budget.perConnection)
+      return false;
     this.requests++;
-    res.once("close", () => {
+    socket[admitted] = onSocket + 1;
+    whenGone(res, () => {
       this.requests--;
+      socket[admitted] = (socket[admitted] ?? 1) - 1;
     });
     return true;
   }
@@ -71,7 +88,7 @@ export class InFlight {
     return new HttpError(
       503,
       "overloaded",
-      `the server is at its in-flight budget (${this.budget.requests} requests, ${this.budget.bytes} bytes); retry after ${RETRY_AFTER_SECONDS} s`,
+      `the server is at its in-flight budget (${this.budget.requests} requests, ${this.budget.perConnection} of them on one connection, ${this.budget.bytes} bytes); retry after ${RETRY_AFTER_SECONDS} s`,
     );
   }
 
@@ -79,8 +96,7 @@ export class InFlight {
     const tracked = res as Tracked;
     if (tracked[held] === undefined) {
       tracked[held] = 0;
-      // 'close' comes once the answer is handed to the socket or the connection is gone
-      res.once("close", () => {
+      whenGone(res, () => {
         this.bytes -= tracked[held] ?? 0;
         tracked[held] = 0;
       });

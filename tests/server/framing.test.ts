@@ -142,6 +142,40 @@ describe("server/app.ts HTTP framing (a socket written by hand)", () => {
     }
   });
 
+  it("says what is wrong with a Transfer-Encoding node refuses: beside Content-Length, or chunked twice", async () => {
+    const cases = [
+      { headers: "Content-Length: 5\r\nTransfer-Encoding: chunked", says: /Content-Length/ },
+      { headers: "Transfer-Encoding: chunked, chunked", says: /chunked once/ },
+      { headers: "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked", says: /chunked once/ },
+    ];
+    for (const { headers, says } of cases) {
+      const connection = await open();
+      await connection.write(`POST /predict HTTP/1.1\r\nHost: x\r\n${headers}\r\n\r\n0\r\n\r\n`);
+      await connection.serverCloses();
+      const answers = responses(connection.received);
+      assert.deepEqual(
+        answers.map((res) => res.status),
+        [400],
+        headers,
+      );
+      const { message } = expectErrorBody(answers[0]?.body ?? "", "bad_input");
+      assert.match(message, says, headers);
+      assert.doesNotMatch(message, /the last transfer coding/, headers);
+    }
+  });
+
+  it("ignores empty elements of Transfer-Encoding (RFC 9110 §5.6.1)", async () => {
+    for (const coding of [",chunked", " , chunked"]) {
+      const connection = await open();
+      await connection.write(
+        `POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ${coding}\r\n\r\n${ROW.length.toString(16)}\r\n${ROW}\r\n0\r\n\r\n`,
+      );
+      const res = await connection.response();
+      assert.equal(res.status, 200, `${coding}: ${res.body}`);
+      assert.equal(JSON.parse(res.body).predictions.length, 1);
+    }
+  });
+
   it("answers two Host headers with 400, then closes (RFC 9112 §3.2)", async () => {
     const connection = await open();
     await connection.write("GET /ping HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n");
