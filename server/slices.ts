@@ -78,3 +78,20 @@ export function inSlices(
   };
   if (slice()) takeTurns(slice);
 }
+
+/**
+ * Run `work` (one step that cannot be cut, such as parsing a body) at a turn of its own, in turn
+ * with the batches waiting for a slice; at once when `small` (a one-row request costs no turn).
+ * Twenty large bodies that end in the same turn are then parsed one a turn, with I/O and
+ * `/ping` served in between, not back to back. Skipped when `stopped()` by its turn.
+ */
+export function inItsTurn(work: () => void, small: boolean, stopped: () => boolean): void {
+  if (small) {
+    work();
+    return;
+  }
+  takeTurns(() => {
+    if (!stopped()) work();
+    return false;
+  });
+}

@@ -183,13 +183,9 @@ const unreadAnswers: Attack = async ({ port }, scale) => {
   return outcome;
 };
 
-/** Five 6 MiB CSV batches at once, answered in JSON and read. */
-const largeBatches: Attack = async ({ port }, scale) => {
+/** The outcome of requests that each owe one answer, once they have it or the class's time is up. */
+async function answeredOnce(exchanges: readonly Exchange[], scale: Scale): Promise<Outcome> {
   const outcome = empty();
-  const body = fill(CSV_ROW, scale.bigBytes);
-  const wire = `${post("/invocations", "text/csv", "application/json", body.length)}${body}`;
-  const exchanges = Array.from({ length: 5 }, () => new Exchange(port));
-  await Promise.all(exchanges.map((e) => e.write(wire)));
   outcome.sent = exchanges.length;
   await Promise.all(exchanges.map((e) => e.settled(1, scale.classMs * 3)));
   tally(
@@ -199,6 +195,15 @@ const largeBatches: Attack = async ({ port }, scale) => {
   );
   for (const e of exchanges) e.destroy();
   return outcome;
+}
+
+/** Five 6 MiB CSV batches at once, answered in JSON and read. */
+const largeBatches: Attack = async ({ port }, scale) => {
+  const body = fill(CSV_ROW, scale.bigBytes);
+  const wire = `${post("/invocations", "text/csv", "application/json", body.length)}${body}`;
+  const exchanges = Array.from({ length: 5 }, () => new Exchange(port));
+  await Promise.all(exchanges.map((e) => e.write(wire)));
+  return answeredOnce(exchanges, scale);
 };
 
 /** 200 connections that declare a body and send it one byte per 500 ms. */
@@ -282,10 +287,28 @@ const connectionFlood: Attack = async ({ port }, scale) => {
   return outcome;
 };
 
+/**
+ * Twelve 6 MiB JSON batches that end at once (all but their last byte sent first): JSON.parse
+ * makes about ten times a body's bytes of each, so the trees, not the bodies, are what weighs.
+ */
+const jsonBatches: Attack = async ({ port }, scale) => {
+  const row = "[1,1,1,1],";
+  const body = `[${fill(row, scale.bigBytes - row.length)}[1,1,1,1]]`;
+  const wire = Buffer.from(
+    `${post("/invocations", "application/json", "text/csv", body.length)}${body}`,
+  );
+  const exchanges = Array.from({ length: 12 }, () => new Exchange(port));
+  await Promise.all(exchanges.map((e) => e.write(wire.subarray(0, wire.length - 1))));
+  await sleep(500);
+  await Promise.all(exchanges.map((e) => e.write(wire.subarray(wire.length - 1))));
+  return answeredOnce(exchanges, scale);
+};
+
 export const ATTACKS: Record<string, Attack> = {
   "1-byte chunks (2 × 6 MiB)": tinyChunks,
   "unread answers (20 × 6 MiB)": unreadAnswers,
   "large batches (5 × 6 MiB)": largeBatches,
+  "JSON batches ending at once (12 × 6 MiB)": jsonBatches,
   "slow bodies (200 conns)": slowBodies,
   "framing + pipelining": framing,
   "connection flood": connectionFlood,
