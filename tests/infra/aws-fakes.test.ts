@@ -21,14 +21,15 @@ import {
   ResourceNotFoundException,
   TooManyRequestsException,
 } from "@aws-sdk/client-lambda";
-import { appSpecContent } from "../../components/lambda-rollout.js";
-import { CodeDeployFake, parseLambdaAppSpec } from "../helpers/aws-fakes/codedeploy.js";
+import { appSpecContent } from "../../components/lambda-rollout-calls.js";
+import { CodeDeployFake } from "../helpers/aws-fakes/codedeploy.js";
 import {
   type Aliases,
   type LambdaOperations,
   lambdaThrottling,
   startLambdaFake,
 } from "../helpers/aws-fakes/lambda.js";
+import { parseLambdaAppSpec } from "../helpers/aws-fakes/lambda-appspec.js";
 import { AwsFault, type FakeService } from "../helpers/aws-fakes/service.js";
 
 const GROUP = {
