@@ -97,7 +97,9 @@ export function endedMessage(
       ? `CodeDeploy started no rollback${note}.`
       : rollback instanceof Error
         ? `Whether its rollback finished is unknown (${rollback.message}).`
-        : `CodeDeploy rolled it back with deployment ${rollback.deploymentId} (${rollback.status}${note}).`;
+        : rollback.status === "Succeeded"
+          ? `CodeDeploy rolled it back with deployment ${rollback.deploymentId}${note}.`
+          : `Its rollback, deployment ${rollback.deploymentId}, is ${rollback.status}${note}.`;
   return [
     `Lambda rollout of ${r.functionName}:${r.aliasName} from version ${fromVersion} to ${r.targetVersion}`,
     `did not complete: CodeDeploy deployment ${info.deploymentId} ended ${info.status}: ${why}.`,

@@ -49,16 +49,25 @@ export interface RolloutOutcome {
   readonly toVersion: string;
 }
 
-type Say = (line: string) => void;
+/** One provider call's rollout: its clients, inputs, deadline, poll interval and output. */
+interface Run {
+  readonly aws: Aws;
+  readonly inputs: RolloutInputs;
+  readonly deadline: number;
+  readonly pollMs: number;
+  readonly say: (line: string) => void;
+}
 
 /** Deploy `targetVersion` to the alias, or find it already there. Throws unless it ends there. */
 export async function rollOut(inputs: RolloutInputs): Promise<RolloutOutcome> {
-  const say: Say = (line) =>
-    console.error(`[lambda rollout ${inputs.functionName}:${inputs.aliasName}] ${line}`);
+  const pollMs = pollInterval(); // a bad setting fails before anything starts
   const deadline = Date.now() + inputs.timeoutSeconds * 1000;
+  const say = (line: string) =>
+    console.error(`[lambda rollout ${inputs.functionName}:${inputs.aliasName}] ${line}`);
   return withAws(inputs.region, async (aws) => {
+    const run: Run = { aws, inputs, deadline, pollMs, say };
     const active = await activeDeployment(aws, inputs);
-    if (active) return await join(aws, inputs, active, deadline, say);
+    if (active) return await join(run, active);
     const alias = await aliasState(aws, inputs);
     if (alias.version === inputs.targetVersion) {
       say(`already serves version ${alias.version}: nothing to deploy`);
@@ -70,20 +79,15 @@ export async function rollOut(inputs: RolloutInputs): Promise<RolloutOutcome> {
       if ((err.cause as Error | undefined)?.name !== "DeploymentLimitExceededException") throw err;
       return (await activeDeployment(aws, inputs)) ?? Promise.reject(err);
     });
-    if (typeof id !== "string") return await join(aws, inputs, id, deadline, say);
+    if (typeof id !== "string") return await join(run, id);
     say(`${id} started: version ${alias.version} to ${inputs.targetVersion}`);
-    return await follow(aws, inputs, id, alias.version, deadline, say);
+    return await follow(run, id, alias.version);
   });
 }
 
 /** Wait for a deployment already under way when it deploys our target; else say whose it is. */
-async function join(
-  aws: Aws,
-  inputs: RolloutInputs,
-  active: CodeDeploySdk.DeploymentInfo,
-  deadline: number,
-  say: Say,
-): Promise<RolloutOutcome> {
+async function join(run: Run, active: CodeDeploySdk.DeploymentInfo): Promise<RolloutOutcome> {
+  const { inputs } = run;
   const spec = appSpecOf(active);
   const ours =
     spec?.name === inputs.functionName &&
@@ -91,8 +95,8 @@ async function join(
     spec.targetVersion === inputs.targetVersion;
   if (!spec || !ours) throw new Error(otherDeploymentMessage(inputs, active, spec));
   const id = active.deploymentId ?? "";
-  say(`${id} (${active.status}) already deploys version ${spec.targetVersion}: waiting for it`);
-  return await follow(aws, inputs, id, spec.currentVersion, deadline, say);
+  run.say(`${id} (${active.status}) already deploys version ${spec.targetVersion}: waiting for it`);
+  return await follow(run, id, spec.currentVersion);
 }
 
 /** The version the alias serves (`pulumi refresh`). */
@@ -102,30 +106,27 @@ export function aliasVersion(inputs: RolloutInputs): Promise<string> {
 
 /** Poll the deployment until it ends or the deadline passes, saying where it stands. */
 async function follow(
-  aws: Aws,
-  inputs: RolloutInputs,
+  run: Run,
   deploymentId: string,
   fromVersion: string,
-  deadline: number,
-  say: Say,
 ): Promise<RolloutOutcome> {
-  const pollMs = pollInterval();
+  const { aws, inputs, say } = run;
+  const lostTrack = (err: Error) =>
+    new Error(lostTrackMessage(inputs, deploymentId, err), { cause: err });
   let routing: CodeDeploySdk.TrafficRoutingConfig | undefined;
   let routingRead = false;
   let targetId: string | undefined;
   let said = { line: "", at: 0 };
   for (;;) {
     const info = await getDeployment(aws, deploymentId).catch((err: Error) => {
-      throw new Error(lostTrackMessage(inputs, deploymentId, err), { cause: err });
+      throw lostTrack(err);
     });
     if (info.status === "Succeeded") {
       say(`${deploymentId} Succeeded: version ${inputs.targetVersion} serves all traffic`);
       return { status: "Succeeded", deploymentId, fromVersion, toVersion: inputs.targetVersion };
     }
     if (info.status === "Failed" || info.status === "Stopped") {
-      const rollback = await awaitRollback(aws, info, deadline, pollMs, say).catch(
-        (err: Error) => err,
-      );
+      const rollback = await awaitRollback(run, info).catch((err: Error) => err);
       const alias = await aliasState(aws, inputs).catch((err: Error) => err);
       throw new Error(endedMessage(inputs, info, fromVersion, rollback, alias));
     }
@@ -137,34 +138,32 @@ async function follow(
       const weight = targetId ? await targetWeight(aws, deploymentId, targetId) : undefined;
       progress = { deploymentId, info, fromVersion, weight, routing, now: Date.now() };
     } catch (err) {
-      throw new Error(lostTrackMessage(inputs, deploymentId, err as Error), { cause: err });
+      throw lostTrack(err as Error);
     }
     const { line, timeLeft } = progressLine(inputs, progress);
     if (line !== said.line || progress.now - said.at >= 60_000) {
       say(timeLeft ? `${line}, ${timeLeft}` : line);
       said = { line, at: progress.now };
     }
-    if (Date.now() >= deadline) throw new Error(timeoutMessage(inputs, progress));
-    await pause(pollMs, deadline);
+    // left running, not stopped: its alarms still guard it (docs/deploy.md, "Timed out")
+    if (Date.now() >= run.deadline) throw new Error(timeoutMessage(inputs, progress));
+    await pause(run);
   }
 }
 
-/** Wait (within the deadline) for the rollback CodeDeploy started; its final status, if seen. */
+/** Wait (within the deadline) for the rollback CodeDeploy started; its last status seen. */
 async function awaitRollback(
-  aws: Aws,
+  run: Run,
   info: CodeDeploySdk.DeploymentInfo,
-  deadline: number,
-  pollMs: number,
-  say: Say,
 ): Promise<CodeDeploySdk.DeploymentInfo | undefined> {
   const id = info.rollbackInfo?.rollbackDeploymentId;
   if (!id) return undefined;
-  say(`${info.deploymentId} ${info.status}: CodeDeploy rolls back with ${id}`);
+  run.say(`${info.deploymentId} ${info.status}: CodeDeploy rolls back with ${id}`);
   for (;;) {
-    const rollback = await getDeployment(aws, id);
-    const done = rollback.status === "Succeeded" || rollback.status === "Failed";
-    if (done || rollback.status === "Stopped" || Date.now() >= deadline) return rollback;
-    await pause(pollMs, deadline);
+    const rollback = await getDeployment(run.aws, id);
+    const ended = ["Succeeded", "Failed", "Stopped"].includes(rollback.status ?? "");
+    if (ended || Date.now() >= run.deadline) return rollback;
+    await pause(run);
   }
 }
 
@@ -185,7 +184,7 @@ function pollInterval(): number {
 }
 
 /** One poll interval, or what is left of it before the deadline. */
-function pause(pollMs: number, deadline: number): Promise<void> {
+function pause({ pollMs, deadline }: Run): Promise<void> {
   return new Promise((resolve) =>
     setTimeout(resolve, Math.max(0, Math.min(pollMs, deadline - Date.now()))),
   );

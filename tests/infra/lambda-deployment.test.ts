@@ -242,7 +242,7 @@ describe("LambdaDeployment, run by Pulumi's dynamic-provider host against CodeDe
     const [id, rollback] = codedeploy.deployments.keys();
     assert.match(message, new RegExp(`CodeDeploy deployment ${id} ended Stopped: an alarm fired`));
     assert.match(message, /ALARM_ACTIVE: Activated alarms: <iris-test-api-errors-alarm>/);
-    assert.match(message, new RegExp(`rolled it back with deployment ${rollback} \\(Succeeded`));
+    assert.match(message, new RegExp(`rolled it back with deployment ${rollback}: Deployment`));
     assert.match(message, /Traffic is back on the old version: alias live serves version 3\./);
     assert.match(message, /next `pulumi up` deploys version 4 again/);
     assert.match(message, /pulumi config set model\.version <version>.*docs\/runbook\.md/);
