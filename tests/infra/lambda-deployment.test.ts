@@ -8,6 +8,7 @@
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import fc from "fast-check";
 import { LAMBDA_DEPLOYMENT_ACTIONS } from "../../components/lambda-deployment.js";
 import { packageRoot } from "../../components/paths.js";
 import { CodeDeployFake, type Step } from "../helpers/aws-fakes/codedeploy.js";
@@ -145,6 +146,25 @@ describe("LambdaDeployment, run by Pulumi's dynamic-provider host against CodeDe
     assert.match(
       failures.find((f) => f.property === "targetVersion")?.reason ?? "",
       /publish: true/,
+    );
+  });
+
+  it("check refuses exactly the target versions that are not a published version number", async () => {
+    const version = fc.oneof(
+      fc.integer({ min: 0, max: 99_999 }).map(String),
+      fc.constantFrom("$LATEST", "01", "1.0", "-1", " 4", "live", ""),
+      fc.string({ maxLength: 6 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(version, async (targetVersion) => {
+        const { failures } = await host.check(resource, {}, as({ targetVersion }));
+        const published = /^[1-9][0-9]*$/.test(targetVersion);
+        assert.deepEqual(
+          failures.map((f) => f.property),
+          published ? [] : ["targetVersion"],
+        );
+      }),
+      { numRuns: 40 },
     );
   });
 
