@@ -7,14 +7,14 @@
  * target runs in the deployment group (canary, linear or all at once, rolled back by its alarms)
  * and `pulumi up` waits for its end, printing where it stands. A deployment that is rolled back,
  * fails or outlasts `timeoutSeconds` fails the update with what happened and what to do
- * (lambda-rollout-messages.ts). A deployment an interrupted `pulumi up` left running is waited
+ * (lambda-deployment-messages.ts). A deployment an interrupted `pulumi up` left running is waited
  * for when it deploys the same version, and named when it deploys another.
  *
  * Diff: a new target version, function, alias, group or region is a change; so is an alias that
  * `pulumi refresh` found on another version than the target. Delete leaves AWS as it is.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { aliasVersion, type RolloutInputs, rollOut } from "./lambda-rollout.js";
+import { aliasVersion, type RolloutInputs, rollOut } from "./lambda-deployment-run.js";
 
 export interface LambdaDeploymentArgs {
   /** Region of the function and the deployment group (aws.getRegionOutput().name). */

@@ -21,7 +21,7 @@ import {
   ResourceNotFoundException,
   TooManyRequestsException,
 } from "@aws-sdk/client-lambda";
-import { appSpecContent } from "../../components/lambda-rollout-calls.js";
+import { appSpecContent } from "../../components/lambda-deployment-calls.js";
 import { CodeDeployFake } from "../helpers/aws-fakes/codedeploy.js";
 import {
   type Aliases,

@@ -1,12 +1,12 @@
 /**
- * The AWS calls of a Lambda rollout (lambda-rollout.ts), each with a timeout and the SDK's retry,
+ * The AWS calls of a Lambda rollout (lambda-deployment-run.ts), each with a timeout and the SDK's retry,
  * and the AppSpec it deploys. Serialized with the provider's closure like the rest: the SDK
  * modules are required inside the functions.
  */
 import type * as CodeDeploySdk from "@aws-sdk/client-codedeploy";
 import type * as LambdaSdk from "@aws-sdk/client-lambda";
-import type { RolloutInputs } from "./lambda-rollout.js";
-import type { AliasState, AppSpecLambda } from "./lambda-rollout-messages.js";
+import type { RolloutInputs } from "./lambda-deployment-run.js";
+import type { AliasState, AppSpecLambda } from "./lambda-deployment-messages.js";
 
 export interface Aws {
   readonly cd: typeof CodeDeploySdk;

@@ -5,7 +5,7 @@
  *
  * This runs in Pulumi's dynamic-provider host, serialized with its closure: every function
  * requires the SDK modules it uses inside itself and refers only to functions of this file,
- * lambda-rollout-calls.ts and lambda-rollout-messages.ts, so the host needs nothing but
+ * lambda-deployment-calls.ts and lambda-deployment-messages.ts, so the host needs nothing but
  * node_modules. The host has no
  * connection to the engine (pulumi/pulumi#6065); the CLI shows each line it writes to stderr as
  * an info diagnostic, which is how the user sees where the rollout stands.
@@ -22,7 +22,7 @@ import {
   targetWeight,
   trafficRouting,
   withAws,
-} from "./lambda-rollout-calls.js";
+} from "./lambda-deployment-calls.js";
 import {
   endedMessage,
   lostTrackMessage,
@@ -30,7 +30,7 @@ import {
   type Progress,
   progressLine,
   timeoutMessage,
-} from "./lambda-rollout-messages.js";
+} from "./lambda-deployment-messages.js";
 
 export interface RolloutInputs {
   readonly region: string;
