@@ -6,6 +6,8 @@
  * included); tests/infra/iam-*.test.ts check them against AWS's catalogue and
  * against the calls each role makes.
  */
+import { ALL_AT_ONCE_CONFIG } from "./lambda-rollout.js";
+
 /** The AWS services whose service-linked roles a deploy may create. */
 const SERVICE_LINKED_ROLES = [
   "ops.apigateway.amazonaws.com",
@@ -63,6 +65,11 @@ function arns(scope: Scope) {
       (kind) => `arn:${s.partition}:sagemaker:${s.region}:${s.account}:${kind}/${s.prefix}-*`,
     ),
     alarms: `arn:${s.partition}:cloudwatch:${s.region}:${s.account}:alarm:${s.prefix}-*`,
+    // a group's ARN is `deploymentgroup:<application>/<group>`, the application auto-named
+    codedeployApplications: `arn:${s.partition}:codedeploy:${s.region}:${s.account}:application:${s.prefix}-*`,
+    codedeployGroups: `arn:${s.partition}:codedeploy:${s.region}:${s.account}:deploymentgroup:${s.prefix}-*`,
+    codedeployConfigs: `arn:${s.partition}:codedeploy:${s.region}:${s.account}:deploymentconfig:${s.prefix}-*`,
+    allAtOnceConfig: `arn:${s.partition}:codedeploy:${s.region}:${s.account}:deploymentconfig:${ALL_AT_ONCE_CONFIG}`,
     // Application Auto Scaling names a target-tracking policy's alarms
     // `TargetTracking-<resource id>-AlarmHigh|AlarmLow-<uuid>`, the resource id being
     // `endpoint/<endpoint name>/variant/<variant>`; it creates them with the caller's rights
@@ -129,7 +136,11 @@ export function deployStatements(s: Scope, boundaryArn: string): Statement[] {
       Resource: a.role,
       Condition: {
         StringEquals: {
-          "iam:PassedToService": ["lambda.amazonaws.com", "sagemaker.amazonaws.com"],
+          "iam:PassedToService": [
+            "lambda.amazonaws.com",
+            "sagemaker.amazonaws.com",
+            "codedeploy.amazonaws.com",
+          ],
         },
       },
     },
@@ -273,6 +284,69 @@ export function deployStatements(s: Scope, boundaryArn: string): Statement[] {
     },
     { Sid: "AlertTopics", Effect: "Allow", Action: "sns:*", Resource: a.topics },
     {
+      // a deployment registers its AppSpec (inline, the alias and the two versions) as a
+      // revision of the application, and reads it back
+      Sid: "CodeDeployApplications",
+      Effect: "Allow",
+      Action: [
+        "codedeploy:CreateApplication",
+        "codedeploy:GetApplication",
+        "codedeploy:DeleteApplication",
+        "codedeploy:TagResource",
+        "codedeploy:UntagResource",
+        "codedeploy:ListTagsForResource",
+        "codedeploy:RegisterApplicationRevision",
+        "codedeploy:GetApplicationRevision",
+      ],
+      Resource: a.codedeployApplications,
+    },
+    {
+      Sid: "CodeDeployGroups",
+      Effect: "Allow",
+      Action: [
+        "codedeploy:CreateDeploymentGroup",
+        "codedeploy:GetDeploymentGroup",
+        "codedeploy:UpdateDeploymentGroup",
+        "codedeploy:DeleteDeploymentGroup",
+        "codedeploy:TagResource",
+        "codedeploy:UntagResource",
+        "codedeploy:ListTagsForResource",
+        "codedeploy:CreateDeployment",
+        "codedeploy:GetDeployment",
+        "codedeploy:ListDeployments",
+      ],
+      Resource: a.codedeployGroups,
+    },
+    {
+      Sid: "CodeDeployConfigs",
+      Effect: "Allow",
+      Action: [
+        "codedeploy:CreateDeploymentConfig",
+        "codedeploy:GetDeploymentConfig",
+        "codedeploy:DeleteDeploymentConfig",
+      ],
+      Resource: a.codedeployConfigs,
+    },
+    {
+      // CreateDeployment reads the group's configuration with the caller's rights: all at
+      // once, CodeDeploy's own
+      Sid: "CodeDeployAllAtOnce",
+      Effect: "Allow",
+      Action: "codedeploy:GetDeploymentConfig",
+      Resource: a.allAtOnceConfig,
+    },
+    {
+      // CodeDeploy has no resource type for these: they name a deployment by its id (`pulumi up`
+      // never stops a deployment, so StopDeployment, also without one, is not granted)
+      Sid: "WatchDeployments",
+      Effect: "Allow",
+      Action: [
+        "codedeploy:ListDeploymentTargets",
+        "codedeploy:GetDeploymentTarget",
+      ],
+      Resource: "*",
+    },
+    {
       // the endpoint is an aws-native resource: its provider calls Cloud Control, which has no
       // resource types to scope to and then calls SageMaker with this role's own rights (the
       // SageMaker statement above is what limits it to this stack's endpoint)
@@ -328,6 +402,11 @@ export function previewStatements(s: Scope): Statement[] {
         "lambda:GetPolicy",
         "lambda:ListTags",
         "lambda:ListVersionsByFunction",
+        "lambda:GetAlias",
+        "codedeploy:GetApplication",
+        "codedeploy:GetDeploymentGroup",
+        "codedeploy:GetDeploymentConfig",
+        "codedeploy:ListTagsForResource",
         "iam:GetRole",
         "iam:GetRolePolicy",
         "iam:ListRolePolicies",
@@ -352,6 +431,9 @@ export function previewStatements(s: Scope): Statement[] {
         a.alarms,
         a.dashboard,
         a.topics,
+        a.codedeployApplications,
+        a.codedeployGroups,
+        a.codedeployConfigs,
       ],
     },
     {
@@ -375,7 +457,8 @@ export function previewStatements(s: Scope): Statement[] {
 
 /**
  * The most a role created by a deploy may do: what the Lambda and SageMaker roles need at run
- * time on the project's resources (read models, pull images, write logs and metrics).
+ * time on the project's resources (read models, pull images, write logs and metrics), and what
+ * CodeDeploy's role does in a rollout (move a function's alias, read the guarding alarms).
  */
 export function boundaryStatements(s: Scope): Statement[] {
   const a = arns(s);
@@ -400,5 +483,12 @@ export function boundaryStatements(s: Scope): Statement[] {
       Resource: a.logGroups,
     },
     { Sid: "PutMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*" },
+    {
+      Sid: "ShiftAliases",
+      Effect: "Allow",
+      Action: ["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"],
+      Resource: a.function,
+    },
+    { Sid: "ReadAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: a.alarms },
   ];
 }

@@ -1,7 +1,8 @@
 /**
  * InferenceDashboard: one CloudWatch dashboard for a deployment — request rate, latency
  * percentiles, errors, cold starts and predictions per species (from the handler's EMF metrics),
- * the SageMaker endpoint when there is one, and the state of the alarms.
+ * the function's versions side by side through its alias (a rollout's canary against the stable
+ * version), the SageMaker endpoint when there is one, and the state of the alarms.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,6 +11,8 @@ import { VARIANT_NAME } from "./sagemaker-endpoint.js";
 export interface InferenceDashboardArgs {
   /** The Lambda function serving the API (LambdaInferenceApi.functionName). Required. */
   readonly functionName: pulumi.Input<string>;
+  /** The alias API Gateway invokes (LambdaInferenceApi.aliasName): graphs per version. Default: none. */
+  readonly aliasName?: pulumi.Input<string>;
   /** The HTTP API's id (LambdaInferenceApi.apiId). Required. */
   readonly apiId: pulumi.Input<string>;
   /** A SageMaker endpoint to show as well (SageMakerEndpoint.endpointName). Default: none. */
@@ -31,6 +34,8 @@ export const DEFAULT_SPECIES = ["setosa", "versicolor", "virginica"];
 interface Context {
   region: string;
   fn: string;
+  /** Undefined: no graphs per version. */
+  alias?: string | undefined;
   api: string;
   endpoint: string | undefined;
   alarms: string[];
@@ -125,6 +130,28 @@ export function dashboardWidgets(c: Context): Widget[] {
       { stacked: true },
     ),
   ];
+  if (c.alias) {
+    // Lambda gives invocations through an alias the version that ran them (ExecutedVersion)
+    const byVersion = (id: string, metric: string, stat: string) => [
+      {
+        expression: `SEARCH('{AWS/Lambda,ExecutedVersion,FunctionName,Resource} MetricName="${metric}" FunctionName="${c.fn}" Resource="${c.fn}:${c.alias}"', '${stat}', 60)`,
+        id,
+        label: "",
+      },
+    ];
+    widgets.push(
+      graph(
+        `Invocations and errors by version (alias ${c.alias})`,
+        [byVersion("invocations", "Invocations", "Sum"), byVersion("errors", "Errors", "Sum")],
+        c.region,
+      ),
+      graph(
+        `p99 duration by version (ms, alias ${c.alias})`,
+        [byVersion("duration", "Duration", "p99")],
+        c.region,
+      ),
+    );
+  }
   if (c.endpoint) {
     const sm = (metric: string, label: string, stat = "Sum") => [
       "AWS/SageMaker",
@@ -182,20 +209,35 @@ export class InferenceDashboard extends pulumi.ComponentResource {
   constructor(name: string, args: InferenceDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iris-mlops:index:InferenceDashboard", name, args, opts);
     const region = aws.getRegionOutput({}, { parent: this }).region;
+    // two levels: pulumi.all keeps the element types of at most eight
+    const watched = pulumi.all([
+      region,
+      args.functionName,
+      args.aliasName,
+      args.apiId,
+      args.endpointName,
+    ]);
     const body = pulumi
       .all([
-        region,
-        args.functionName,
-        args.apiId,
-        args.endpointName,
+        watched,
         args.alarmArns ?? [],
         args.species ?? DEFAULT_SPECIES,
         args.metricsNamespace ?? "IrisMlops",
         args.serviceName ?? "iris-mlops",
       ])
-      .apply(([region, fn, api, endpoint, alarms, species, ns, service]) =>
+      .apply(([[region, fn, alias, api, endpoint], alarms, species, ns, service]) =>
         JSON.stringify({
-          widgets: dashboardWidgets({ region, fn, api, endpoint, alarms, species, ns, service }),
+          widgets: dashboardWidgets({
+            region,
+            fn,
+            alias,
+            api,
+            endpoint,
+            alarms,
+            species,
+            ns,
+            service,
+          }),
         }),
       );
     this.dashboard = new aws.cloudwatch.Dashboard(

@@ -1,26 +1,44 @@
 /**
  * LambdaInferenceApi: the handler bundled with esbuild into a Node 22 Lambda function that reads
  * the model from S3 once per execution environment, behind an HTTP API (API Gateway v2) with
- * `POST /predict` and `GET /health`, throttled, with JSON access logs. The function's role may read
- * the models under its bucket's `models/` prefix (the registry: during a rollout the stable
+ * `POST /predict` and `GET /health`, throttled, with JSON access logs. The function is published
+ * as numbered versions and API Gateway invokes its `live` alias, which CodeDeploy moves to each
+ * new version gradually and back on alarm (components/lambda-rollout.ts). The function's role may
+ * read the models under its bucket's `models/` prefix (the registry: during a rollout the stable
  * version serves beside the new one) and write exactly its own log group, nothing else.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type AlarmArgs, createAlarm, errorRateQueries } from "./alarms.js";
+import type { AlarmArgs } from "./alarms.js";
 import { type Bundle, bundleHandler } from "./bundle.js";
+import {
+  createLambdaApiAlarms,
+  GUARD_ALARMS,
+  type LambdaInferenceApiAlarms,
+} from "./lambda-api-alarms.js";
+import { ACCESS_LOG_FORMAT, createHttpApi, logPrefix, ROUTES } from "./lambda-http-api.js";
+import {
+  checkRollout,
+  createLambdaRollout,
+  createLiveAlias,
+  type RolloutArgs,
+  type RolloutType,
+} from "./lambda-rollout.js";
 import { modelReadStatements, registryObjectsArn } from "./model-registry.js";
 import { defaultHandlerEntry } from "./paths.js";
 import { type RoleArgs, serviceRole } from "./service-role.js";
 import { checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
+export type { LambdaInferenceApiAlarms, RolloutType };
+export { ACCESS_LOG_FORMAT, ROUTES };
 export type LambdaArchitecture = "arm64" | "x86_64";
 
 /**
  * Alarms (`alarms`, default true): function errors, throttles, p99 duration near the timeout, API
- * 5xx and 4xx rates.
+ * 5xx and 4xx rates, and the errors and p99 duration of the newest version; those on errors, 5xx
+ * and the newest version look at 60-second periods and guard rollouts (components/lambda-api-alarms.ts).
  */
-export interface LambdaInferenceApiArgs extends AlarmArgs, RoleArgs {
+export interface LambdaInferenceApiArgs extends AlarmArgs, RoleArgs, RolloutArgs {
   /** Name of the bucket holding the model (ModelBucket.bucketName). Required. */
   readonly modelBucketName: pulumi.Input<string>;
   /** Key of the model.tar.gz in that bucket, under `models/` (ModelBucket.modelKey). Required. */
@@ -54,49 +72,15 @@ export interface LambdaInferenceApiArgs extends AlarmArgs, RoleArgs {
   readonly throttlingRateLimit?: pulumi.Input<number>;
   /** Origins allowed by CORS (e.g. `https://app.example.com`). Default: none, and no CORS configuration at all. */
   readonly corsAllowOrigins?: pulumi.Input<string[]>;
-  /** Percentage of requests answered 5xx in 5 minutes that fires the server-error alarm. Default 1. */
+  /** Names of more CloudWatch alarms that stop and roll back a canary or linear rollout. Default: none. */
+  readonly rolloutAlarmNames?: pulumi.Input<string>[];
+  /** Percentage of requests answered 5xx in a minute that fires the server-error alarm. Default 1. */
   readonly serverErrorRateThreshold?: pulumi.Input<number>;
   /** Percentage of requests answered 4xx in 5 minutes (with at least 20 requests) that fires the client-error alarm. Default 20. */
   readonly clientErrorRateThreshold?: pulumi.Input<number>;
   /** Tags for every taggable child. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
-
-/** The alarms a LambdaInferenceApi creates, by what they watch. */
-export interface LambdaInferenceApiAlarms {
-  readonly errors: aws.cloudwatch.MetricAlarm;
-  readonly throttles: aws.cloudwatch.MetricAlarm;
-  readonly duration: aws.cloudwatch.MetricAlarm;
-  readonly serverErrors: aws.cloudwatch.MetricAlarm;
-  readonly clientErrors: aws.cloudwatch.MetricAlarm;
-}
-
-/** The JSON access log line: one object per request. */
-export const ACCESS_LOG_FORMAT = JSON.stringify({
-  requestId: "$context.requestId",
-  ip: "$context.identity.sourceIp",
-  requestTime: "$context.requestTime",
-  httpMethod: "$context.httpMethod",
-  routeKey: "$context.routeKey",
-  path: "$context.path",
-  status: "$context.status",
-  protocol: "$context.protocol",
-  responseLength: "$context.responseLength",
-  responseLatency: "$context.responseLatency",
-  integrationStatus: "$context.integrationStatus",
-  integrationLatency: "$context.integrationLatency",
-  integrationError: "$context.integrationErrorMessage",
-  error: "$context.error.message",
-});
-
-export const ROUTES = ["POST /predict", "GET /health"] as const;
-
-/**
- * A CloudWatch log group name prefix: project, stack and component name, so groups of different
- * stacks never mix and a deploy role can be scoped to the project's (docs/ci-cd.md).
- */
-const logPrefix = (name: string) =>
-  `${pulumi.getProject()}-${pulumi.getStack()}-${name}`.replace(/[^A-Za-z0-9._/#-]+/g, "-");
 
 export class LambdaInferenceApi extends pulumi.ComponentResource {
   readonly role: aws.iam.Role;
@@ -115,6 +99,16 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
   readonly bundleHash: pulumi.Output<string>;
   /** The API's id, for metrics (AWS/ApiGateway, dimension ApiId). */
   readonly apiId: pulumi.Output<string>;
+  /** The alias API Gateway invokes, `live`: CodeDeploy moves it between versions. */
+  readonly alias: aws.lambda.Alias;
+  readonly aliasName: pulumi.Output<string>;
+  readonly aliasArn: pulumi.Output<string>;
+  /** The newest published version: the one this deployment rolls the alias out to. */
+  readonly functionVersion: pulumi.Output<string>;
+  /** CodeDeploy's deployment group, whose deployments move the alias. */
+  readonly deploymentGroupName: pulumi.Output<string>;
+  /** Where this deployment's rollout ended: "Succeeded", or "Unchanged" when the alias already served the version. */
+  readonly rolloutStatus: pulumi.Output<string>;
   /** Undefined when `alarms` is false. */
   readonly alarms?: LambdaInferenceApiAlarms;
 
@@ -128,6 +122,11 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
     checkOneOf(c, "logRetentionInDays", args.logRetentionInDays, LOG_RETENTION_DAYS);
     checkInteger(c, "throttlingBurstLimit", args.throttlingBurstLimit, 0, 5000);
     checkInteger(c, "throttlingRateLimit", args.throttlingRateLimit, 0, 10000);
+    const rollout = checkRollout(
+      c,
+      args,
+      (args.alarms ?? true) || (args.rolloutAlarmNames ?? []).length > 0,
+    );
 
     const parent = { parent: this };
     const retentionInDays = args.logRetentionInDays ?? 14;
@@ -186,6 +185,8 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
             }),
         ),
         sourceCodeHash: bundle.hash,
+        // every change publishes a numbered version, which a rollout moves the alias to
+        publish: true,
         role: this.role.arn,
         memorySize: args.memorySize ?? 512,
         timeout: args.timeout ?? 10,
@@ -211,100 +212,66 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
       // the role may log and read the model before the first invocation
       { parent: this, dependsOn: [policy] },
     );
+    this.alias = createLiveAlias(name, this.function, this);
 
-    const accessLogs = new aws.cloudwatch.LogGroup(
-      `${name}-access-logs`,
-      { namePrefix: `/aws/apigateway/${logPrefix(name)}-`, retentionInDays, tags: args.tags },
-      parent,
-    );
-
-    this.api = new aws.apigatewayv2.Api(
-      `${name}-api`,
+    const http = createHttpApi(
+      name,
       {
-        protocolType: "HTTP",
-        description: `Iris species inference (${name})`,
-        corsConfiguration: pulumi.output(args.corsAllowOrigins).apply((origins) =>
-          origins && origins.length > 0
-            ? {
-                allowOrigins: origins,
-                allowMethods: ["GET", "POST", "OPTIONS"],
-                allowHeaders: ["content-type"],
-                maxAge: 3600,
-              }
-            : undefined,
-        ),
+        fn: this.function,
+        alias: this.alias,
+        corsAllowOrigins: args.corsAllowOrigins,
+        throttlingBurstLimit: args.throttlingBurstLimit ?? 100,
+        throttlingRateLimit: args.throttlingRateLimit ?? 50,
+        retentionInDays,
         tags: args.tags,
       },
-      parent,
+      this,
     );
-
-    const integration = new aws.apigatewayv2.Integration(
-      `${name}-integration`,
-      {
-        apiId: this.api.id,
-        integrationType: "AWS_PROXY",
-        integrationMethod: "POST",
-        integrationUri: this.function.arn,
-        payloadFormatVersion: "2.0",
-        timeoutMilliseconds: 30000,
-      },
-      parent,
-    );
-
-    const routes = ROUTES.map(
-      (routeKey) =>
-        new aws.apigatewayv2.Route(
-          `${name}-route-${routeKey.split("/")[1]}`,
-          {
-            apiId: this.api.id,
-            routeKey,
-            target: pulumi.interpolate`integrations/${integration.id}`,
-          },
-          parent,
-        ),
-    );
-
-    this.stage = new aws.apigatewayv2.Stage(
-      `${name}-stage`,
-      {
-        apiId: this.api.id,
-        name: "$default",
-        autoDeploy: true,
-        defaultRouteSettings: {
-          throttlingBurstLimit: args.throttlingBurstLimit ?? 100,
-          throttlingRateLimit: args.throttlingRateLimit ?? 50,
-        },
-        accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
-        tags: args.tags,
-      },
-      { parent: this, dependsOn: routes },
-    );
-
-    const permission = new aws.lambda.Permission(
-      `${name}-invoke`,
-      {
-        action: "lambda:InvokeFunction",
-        function: this.function.name,
-        principal: "apigateway.amazonaws.com",
-        sourceArn: pulumi.interpolate`${this.api.executionArn}/*/*`,
-      },
-      parent,
-    );
-
-    // the URL is only useful once the stage serves it and API Gateway may call the function
-    this.apiUrl = pulumi
-      .all([this.api.apiEndpoint, this.stage.id, permission.id])
-      .apply(([endpoint]) => endpoint);
+    this.api = http.api;
+    this.stage = http.stage;
+    this.apiUrl = http.apiUrl;
     this.functionName = this.function.name;
     this.functionArn = this.function.arn;
     this.logGroupName = logGroup.name;
-    this.accessLogGroupName = accessLogs.name;
+    this.accessLogGroupName = http.accessLogs.name;
     this.bundleHash = bundle.hash;
     this.apiId = this.api.id;
+    this.aliasName = this.alias.name;
+    this.aliasArn = this.alias.arn;
+    this.functionVersion = this.function.version;
 
     if (args.alarms ?? true) {
-      this.alarms = this.createAlarms(name, args);
+      this.alarms = createLambdaApiAlarms(
+        name,
+        {
+          functionName: this.functionName,
+          functionVersion: this.functionVersion,
+          aliasName: this.aliasName,
+          apiId: this.apiId,
+          timeout: args.timeout ?? 10,
+          serverErrorRateThreshold: args.serverErrorRateThreshold ?? 1,
+          clientErrorRateThreshold: args.clientErrorRateThreshold ?? 20,
+        },
+        { actions: args.alarmActions, tags: args.tags },
+        parent,
+      );
     }
+    const alarms = this.alarms;
+    const rolloutResources = createLambdaRollout(
+      name,
+      {
+        rollout,
+        fn: this.function,
+        alias: this.alias,
+        guardAlarms: alarms ? GUARD_ALARMS.map((which) => alarms[which]) : [],
+        extraAlarmNames: args.rolloutAlarmNames ?? [],
+        permissionsBoundary: args.permissionsBoundary,
+        tags: args.tags,
+      },
+      this,
+    );
+    this.deploymentGroupName = rolloutResources.deploymentGroup.deploymentGroupName;
+    this.rolloutStatus = rolloutResources.deployment.status;
 
     this.registerOutputs({
       apiUrl: this.apiUrl,
@@ -313,87 +280,10 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
       logGroupName: this.logGroupName,
       accessLogGroupName: this.accessLogGroupName,
       apiId: this.apiId,
+      aliasArn: this.aliasArn,
+      functionVersion: this.functionVersion,
+      deploymentGroupName: this.deploymentGroupName,
+      rolloutStatus: this.rolloutStatus,
     });
-  }
-
-  private createAlarms(name: string, args: LambdaInferenceApiArgs): LambdaInferenceApiAlarms {
-    const targets = { actions: args.alarmActions, tags: args.tags };
-    const opts = { parent: this };
-    const fn = { FunctionName: this.function.name };
-    const api = { ApiId: this.api.id };
-    const apiMetric = (id: string, metricName: string) => ({
-      id,
-      metric: {
-        namespace: "AWS/ApiGateway",
-        metricName,
-        dimensions: api,
-        period: 300,
-        stat: "Sum",
-      },
-    });
-    return {
-      errors: createAlarm(
-        `${name}-errors-alarm`,
-        {
-          description:
-            "The function failed (threw, timed out or could not start). The handler answers bad input with a 4xx and never throws, so this is a bug, a timeout or an init failure.",
-          threshold: 1,
-          metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: fn },
-        },
-        targets,
-        opts,
-      ),
-      throttles: createAlarm(
-        `${name}-throttles-alarm`,
-        {
-          description:
-            "Lambda refused invocations for lack of concurrency: callers got 429s or 5xx. Raise the reserved concurrency or the account limit.",
-          threshold: 1,
-          metric: { namespace: "AWS/Lambda", metricName: "Throttles", dimensions: fn },
-        },
-        targets,
-        opts,
-      ),
-      duration: createAlarm(
-        `${name}-duration-alarm`,
-        {
-          description:
-            "The p99 invocation time is above 80% of the function's timeout: requests are about to time out.",
-          threshold: pulumi.output(args.timeout ?? 10).apply((seconds) => seconds * 1000 * 0.8),
-          evaluationPeriods: 3,
-          datapointsToAlarm: 2,
-          metric: {
-            namespace: "AWS/Lambda",
-            metricName: "Duration",
-            dimensions: fn,
-            extendedStatistic: "p99",
-          },
-        },
-        targets,
-        opts,
-      ),
-      serverErrors: createAlarm(
-        `${name}-5xx-alarm`,
-        {
-          description:
-            "More than the threshold percentage of API requests were answered 5xx in 5 minutes: the model could not load, the function failed, or API Gateway could not reach it.",
-          threshold: args.serverErrorRateThreshold ?? 1,
-          queries: errorRateQueries(apiMetric, "Count", "5xx", 1, "5xx (% of requests)"),
-        },
-        targets,
-        opts,
-      ),
-      clientErrors: createAlarm(
-        `${name}-4xx-alarm`,
-        {
-          description:
-            "More than the threshold percentage of API requests (at least 20) were answered 4xx in 5 minutes: a client sends bad input, calls a wrong route, or is throttled.",
-          threshold: args.clientErrorRateThreshold ?? 20,
-          queries: errorRateQueries(apiMetric, "Count", "4xx", 20, "4xx (% of requests)"),
-        },
-        targets,
-        opts,
-      ),
-    };
   }
 }

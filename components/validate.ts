@@ -56,6 +56,12 @@ export interface NameRule {
   readonly allowed: string;
 }
 
+const CODEDEPLOY: Omit<NameRule, "kind"> = {
+  max: 100,
+  pattern: /^[A-Za-z0-9._+=,@-]+$/,
+  allowed: "letters, digits and ._+=,@-",
+};
+
 const SAGEMAKER: Omit<NameRule, "kind"> = {
   max: 63,
   pattern: /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/,
@@ -129,6 +135,8 @@ export const NAME_RULES = {
     pattern: /^[^:]+$/,
     allowed: "no :",
   },
+  codedeployApplication: { kind: "CodeDeploy application", ...CODEDEPLOY },
+  codedeployConfig: { kind: "CodeDeploy deployment configuration", ...CODEDEPLOY },
   sagemakerModel: { kind: "SageMaker model", ...SAGEMAKER },
   sagemakerEndpointConfig: { kind: "SageMaker endpoint configuration", ...SAGEMAKER },
   sagemakerEndpoint: { kind: "SageMaker endpoint", ...SAGEMAKER },

@@ -6,6 +6,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
+  DEFAULT_ROLLOUT,
+  deploymentConfigName,
+  MAX_SHIFT_MINUTES,
+  ROLLOUT_TYPES,
+  rolloutProblem,
+} from "../components/lambda-rollout.js";
+import {
   LOG_RETENTION_DAYS,
   NAME_RULES,
   type NameRule,
@@ -70,6 +77,19 @@ const bucketSchema = z
   })
   .strict();
 
+/** How a new Lambda version reaches traffic (components/lambda-rollout.ts). */
+const rolloutSchema = z
+  .object({
+    type: z.enum(ROLLOUT_TYPES).default(DEFAULT_ROLLOUT.type),
+    percentage: int(1, 99).default(DEFAULT_ROLLOUT.percentage),
+    intervalMinutes: int(1, MAX_SHIFT_MINUTES).default(DEFAULT_ROLLOUT.intervalMinutes),
+  })
+  .strict()
+  .superRefine((rollout, ctx) => {
+    const problem = rolloutProblem(rollout);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, path: ["intervalMinutes"] });
+  });
+
 const apiSchema = z
   .object({
     handlerEntry: z.string().min(1).optional(),
@@ -80,6 +100,7 @@ const apiSchema = z
     throttleRate: int(0, 10000).default(50),
     corsOrigins: z.array(z.string().url()).default([]),
     reservedConcurrency: int(0, 100000).optional(),
+    rollout: rolloutSchema.default(rolloutSchema.parse({})),
   })
   .strict();
 
@@ -142,7 +163,17 @@ const stackSchema = z
     alerts: alertsSchema.default({ enabled: true }),
     permissionsBoundaryArn: z.string().startsWith("arn:").optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    // a gradual rollout rolls back on the API's alarms; without them nothing would
+    if (!s.alerts.enabled && s.api.rollout.type !== "all-at-once") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["api", "rollout", "type"],
+        message: `a ${s.api.rollout.type} rollout rolls back on the API's alarms, which ${NAMESPACE}:alerts.enabled false turns off: set it to all-at-once, or turn the alerts back on`,
+      });
+    }
+  });
 
 export type StackConfig = Omit<z.infer<typeof stackSchema>, "model"> & {
   /** The training run's hyper-parameters: the defaults with the configured ones on top. */
@@ -252,14 +283,19 @@ export function derivedNames(project: string, stack: string, config: StackConfig
   const auto = (name: string) => autoName(project, stack, name);
   const names: DerivedName[] = [
     { rule: NAME_RULES.bucketPrefix, name: `${project}-${stack}-models-` },
-    { rule: NAME_RULES.iamRole, name: auto("api-role") },
-    { rule: NAME_RULES.iamRolePolicy, name: auto("api-policy") },
+    { rule: NAME_RULES.iamRole, name: auto("api-rollout-role") },
+    { rule: NAME_RULES.iamRolePolicy, name: auto("api-rollout-policy") },
     { rule: NAME_RULES.lambdaFunction, name: auto("api-function") },
     { rule: NAME_RULES.logGroup, name: `/aws/apigateway/${project}-${stack}-api-${PREFIX_SUFFIX}` },
     { rule: NAME_RULES.httpApi, name: auto("api-api") },
-    { rule: NAME_RULES.alarm, name: auto("api-throttles-alarm") },
+    { rule: NAME_RULES.alarm, name: auto("api-canary-duration-alarm") },
     { rule: NAME_RULES.dashboard, name: `${project}-${stack}` },
+    { rule: NAME_RULES.codedeployApplication, name: auto("api-codedeploy") },
   ];
+  const configName = deploymentConfigName(project, stack, "api", config.api.rollout);
+  if (configName !== undefined) {
+    names.push({ rule: NAME_RULES.codedeployConfig, name: configName, key: "api.rollout.type" });
+  }
   if (config.alerts.enabled && config.alerts.email) {
     names.push({ rule: NAME_RULES.snsTopic, name: auto("alerts"), key: "alerts.email" });
   }

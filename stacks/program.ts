@@ -25,6 +25,10 @@ export interface StackOutputs {
   readonly apiUrl: pulumi.Output<string>;
   readonly modelS3Uri: pulumi.Output<string>;
   readonly modelVersion: pulumi.Output<string>;
+  /** The Lambda version this update rolled the `live` alias out to. */
+  readonly functionVersion: pulumi.Output<string>;
+  /** Where that rollout ended: "Succeeded", or "Unchanged" when the alias already served it. */
+  readonly rolloutStatus: pulumi.Output<string>;
   /** The SageMaker image by digest; undefined when SageMaker is off. */
   readonly imageUri: pulumi.Output<string> | undefined;
   /** The SageMaker endpoint to invoke; undefined when SageMaker is off. */
@@ -112,6 +116,9 @@ export async function irisStack(
     throttlingBurstLimit: config.api.throttleBurst,
     throttlingRateLimit: config.api.throttleRate,
     corsAllowOrigins: config.api.corsOrigins,
+    rolloutType: config.api.rollout.type,
+    rolloutPercentage: config.api.rollout.percentage,
+    rolloutIntervalMinutes: config.api.rollout.intervalMinutes,
     logRetentionInDays: config.logRetentionDays,
     ...shared,
   });
@@ -156,6 +163,7 @@ export async function irisStack(
 
   const dashboard = new InferenceDashboard("dashboard", {
     functionName: api.functionName,
+    aliasName: api.aliasName,
     apiId: api.apiId,
     endpointName,
     alarmArns,
@@ -165,6 +173,8 @@ export async function irisStack(
     apiUrl: api.apiUrl,
     modelS3Uri: models.modelS3Uri,
     modelVersion: models.modelVersion,
+    functionVersion: api.functionVersion,
+    rolloutStatus: api.rolloutStatus,
     imageUri,
     endpointName,
     dashboardName: dashboard.dashboardName,

@@ -38,6 +38,7 @@ const AUTONAMED = new Set([
   "aws:apigatewayv2/api:Api",
   "aws:appautoscaling/policy:Policy",
   "aws:ecr/repository:Repository",
+  "aws:codedeploy/application:Application",
 ]);
 
 const hex7 = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 7);
@@ -176,7 +177,8 @@ export function permissionDocument(r: Registered): PolicyDocument {
         Effect: "Allow",
         Principal: { Service: i.principal },
         Action: i.action,
-        Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${i.function}`,
+        // a permission with a qualifier covers that alias or version only
+        Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${i.function}${i.qualifier ? `:${i.qualifier}` : ""}`,
         ...(i.sourceArn ? { Condition: { ArnLike: { "AWS:SourceArn": i.sourceArn } } } : {}),
       },
     ],

@@ -121,6 +121,9 @@ describe("GitHubDeployRoles", () => {
       "ReadAlarms",
       "HttpApis",
       "CloudControl",
+      "WatchDeployments",
+      // CodeDeploy's own configuration, which every account has
+      "CodeDeployAllAtOnce",
     ]);
     for (const [stack, other] of [
       ["dev", "prod"],
@@ -151,7 +154,7 @@ describe("GitHubDeployRoles", () => {
     }
   });
 
-  it("creates roles only with the stack's permissions boundary, never removes it, and passes roles only to Lambda and SageMaker", async () => {
+  it("creates roles only with the stack's permissions boundary, never removes it, and passes roles only to Lambda, SageMaker and CodeDeploy", async () => {
     for (const stack of ["dev", "prod"]) {
       const statements = inlinePolicy(mocks, `github-${stack}-deploy-policy`);
       const boundary = await value(roles.boundaryArns[stack] as never);
@@ -180,7 +183,11 @@ describe("GitHubDeployRoles", () => {
       const pass = statements.find((s) => list(s.Action).includes("iam:PassRole"));
       assert.deepEqual(pass?.Condition, {
         StringEquals: {
-          "iam:PassedToService": ["lambda.amazonaws.com", "sagemaker.amazonaws.com"],
+          "iam:PassedToService": [
+            "lambda.amazonaws.com",
+            "sagemaker.amazonaws.com",
+            "codedeploy.amazonaws.com",
+          ],
         },
       });
       assert.deepEqual(pass?.Resource, `arn:aws:iam::${ACCOUNT}:role/${PROJECT}-${stack}-*`);
@@ -198,15 +205,19 @@ describe("GitHubDeployRoles", () => {
     assert.deepEqual(previewStatements(SCOPE), statements);
   });
 
-  it("bounds the roles a deploy creates to what serving needs: models, images, logs, metrics", () => {
+  it("bounds the roles a deploy creates to what serving and rollouts need: models, images, logs, metrics, aliases, alarms", () => {
     const statements = boundaryStatements({ ...SCOPE, stack: "dev" });
     const actions = statements.flatMap((s) => list(s.Action)).sort();
     assert.deepEqual(actions, [
+      "cloudwatch:DescribeAlarms",
       "cloudwatch:PutMetricData",
       "ecr:BatchGetImage",
       "ecr:GetAuthorizationToken",
       "ecr:GetDownloadUrlForLayer",
       "kms:Decrypt",
+      "lambda:GetAlias",
+      "lambda:GetProvisionedConcurrencyConfig",
+      "lambda:UpdateAlias",
       "logs:CreateLogGroup",
       "logs:CreateLogStream",
       "logs:DescribeLogStreams",
@@ -293,6 +304,14 @@ describe("the dev deploy role covers what the dev stack creates", () => {
           return `arn:aws:cloudwatch::${ACCOUNT}:dashboard/${i.dashboardName}`;
         case "aws:sns/topic:Topic":
           return `arn:aws:sns:${REGION}:${ACCOUNT}:${auto(r)}`;
+        case "aws:lambda/alias:Alias":
+          return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${PROJECT}-dev-api-function-1a2b3c4:${i.name}`;
+        case "aws:codedeploy/application:Application":
+          return `arn:aws:codedeploy:${REGION}:${ACCOUNT}:application:${auto(r)}`;
+        case "aws:codedeploy/deploymentGroup:DeploymentGroup":
+          return `arn:aws:codedeploy:${REGION}:${ACCOUNT}:deploymentgroup:${PROJECT}-dev-api-codedeploy-1a2b3c4/${i.deploymentGroupName}`;
+        case "aws:codedeploy/deploymentConfig:DeploymentConfig":
+          return `arn:aws:codedeploy:${REGION}:${ACCOUNT}:deploymentconfig:${i.deploymentConfigName}`;
         default:
           return undefined;
       }
@@ -318,7 +337,7 @@ describe("the dev deploy role covers what the dev stack creates", () => {
 
   it("gives every role the configured permissions boundary", () => {
     const roles = created.filter((r) => r.type === ROLE);
-    assert.equal(roles.length, 2); // the Lambda's and SageMaker's
+    assert.equal(roles.length, 3); // the Lambda's, SageMaker's and CodeDeploy's
     for (const role of roles) {
       assert.equal(role.inputs.permissionsBoundary, `arn:aws:iam::${ACCOUNT}:policy/boundary`);
     }

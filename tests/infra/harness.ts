@@ -37,6 +37,9 @@ const hash = (value: unknown, length = 8) =>
     .digest("hex")
     .slice(0, length);
 
+const invokeArnOf = (lambdaArn: string) =>
+  `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${lambdaArn}/invocations`;
+
 /** Computed fields the real providers would fill in, derived from the inputs so reruns agree. */
 function computed(type: string, name: string, inputs: Props): { id: string; state: Props } {
   const suffix = hash(inputs, 7);
@@ -63,15 +66,56 @@ function computed(type: string, name: string, inputs: Props): { id: string; stat
     case "aws:lambda/function:Function": {
       const fn = auto(inputs.name);
       const arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn}`;
+      // a published function's newest version: a number that changes with what it publishes
+      const version = inputs.publish ? String(1 + (Number.parseInt(suffix, 16) % 997)) : "$LATEST";
       return {
         id: fn,
         state: {
           name: fn,
           arn,
-          invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${arn}/invocations`,
+          version,
+          qualifiedArn: `${arn}:${version}`,
+          invokeArn: invokeArnOf(arn),
         },
       };
     }
+    case "aws:lambda/alias:Alias": {
+      const arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${inputs.functionName}:${inputs.name}`;
+      return { id: arn, state: { arn, invokeArn: invokeArnOf(arn) } };
+    }
+    case "aws:codedeploy/application:Application": {
+      const app = auto(inputs.name);
+      return {
+        id: app,
+        state: { name: app, arn: `arn:aws:codedeploy:${REGION}:${ACCOUNT}:application:${app}` },
+      };
+    }
+    case "aws:codedeploy/deploymentGroup:DeploymentGroup": {
+      const group = `${inputs.appName}:${inputs.deploymentGroupName}`;
+      return {
+        id: group,
+        state: {
+          arn: `arn:aws:codedeploy:${REGION}:${ACCOUNT}:deploymentgroup:${inputs.appName}/${inputs.deploymentGroupName}`,
+        },
+      };
+    }
+    case "aws:codedeploy/deploymentConfig:DeploymentConfig":
+      return {
+        id: inputs.deploymentConfigName,
+        state: {
+          arn: `arn:aws:codedeploy:${REGION}:${ACCOUNT}:deploymentconfig:${inputs.deploymentConfigName}`,
+        },
+      };
+    case "pulumi-nodejs:dynamic:LambdaDeployment":
+      // what the provider answers when the alias already serves the target version
+      return {
+        id: "lambda-deployment",
+        state: {
+          status: "Unchanged",
+          fromVersion: inputs.targetVersion,
+          toVersion: inputs.targetVersion,
+        },
+      };
     case "aws:apigatewayv2/api:Api": {
       const id = `api${suffix}`;
       return {

@@ -148,6 +148,23 @@ describe("the Pulumi programs run through Pulumi's Node.js language host", funct
     }
   });
 
+  it("registers the live alias with its version and routing left to CodeDeploy, and a rollout per stack's config", () => {
+    for (const stack of ["dev", "prod"]) {
+      const r = result({ clone: "a", program: "stacks", stack, dryRun: false });
+      const of = (type: string) => r.engine.registrations.filter((reg) => reg.type === type);
+      const [alias, ...more] = of("aws:lambda/alias:Alias");
+      assert.equal(more.length, 0);
+      // what the engine diffs with: Pulumi keeps the alias's deployed version and routing
+      assert.deepEqual(alias?.options.ignorechangesList, ["functionVersion", "routingConfig"]);
+      assert.equal(of("pulumi-nodejs:dynamic:LambdaDeployment").length, 1, stack);
+      const configs = of("aws:codedeploy/deploymentConfig:DeploymentConfig");
+      assert.deepEqual(
+        configs.map((c) => (c.inputs as { deploymentConfigName?: string }).deploymentConfigName),
+        stack === "prod" ? ["iris-mlops-prod-api-canary-10pct-10min"] : [],
+      );
+    }
+  });
+
   it("prod builds the SageMaker image and reads an ECR token; dev does neither", () => {
     const types = (stack: string) =>
       result({ clone: "a", program: "stacks", stack, dryRun: false }).engine.registrations.map(

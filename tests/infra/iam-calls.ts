@@ -8,6 +8,7 @@
  *
  * A row is an action on the resource's own ARN, or [action, resource, context?] for another one.
  */
+import { LAMBDA_DEPLOYMENT_ACTIONS } from "../../components/lambda-deployment.js";
 import type { Context } from "../helpers/iam-evaluator.js";
 import { ACCOUNT, REGION, type Registered } from "./harness.js";
 
@@ -33,6 +34,8 @@ interface Lifecycle {
   readonly read: Row[];
   readonly update?: Row[];
   readonly delete: Row[];
+  /** Calls worked out from the resource, made by create and by update (a dynamic provider's). */
+  readonly applies?: (r: Registered, d: Deployment) => Call[];
 }
 
 const P = "aws";
@@ -77,6 +80,50 @@ const trackingAlarm = (kind: "High" | "Low") => (r: Registered) =>
     `alarm:TargetTracking-${r.inputs.resourceId}-Alarm${kind}-6f1c2a9e-0b7d-4c3e-9a58-2d4e6f8a0b1c`,
   );
 const SAGEMAKER_AUTOSCALING = "sagemaker.application-autoscaling.amazonaws.com";
+
+const functionArn = (name: string) => arn("lambda", `function:${name}`);
+const groupOf = (d: Deployment, group: string) =>
+  d.resources.find(
+    (x) =>
+      x.type === "aws:codedeploy/deploymentGroup:DeploymentGroup" &&
+      x.inputs.deploymentGroupName === group,
+  );
+const groupArn = (g: Registered) =>
+  arn("codedeploy", `deploymentgroup:${g.inputs.appName}/${g.inputs.deploymentGroupName}`);
+
+/**
+ * Where each call of the LambdaDeployment provider lands (components/lambda-deployment.ts): a
+ * CodeDeploy deployment in the group, its AppSpec registered as a revision of the application,
+ * the group's configuration read, the alias read. An action missing here fails the run.
+ */
+function deploymentCalls(r: Registered, d: Deployment): Call[] {
+  const group = groupOf(d, r.inputs.deploymentGroupName);
+  if (!group) throw new Error(`no deployment group ${r.inputs.deploymentGroupName}`);
+  const on: Record<string, string> = {
+    deploymentgroup: groupArn(group),
+    application: arn("codedeploy", `application:${r.inputs.applicationName}`),
+    deploymentconfig: arn("codedeploy", `deploymentconfig:${group.inputs.deploymentConfigName}`),
+    alias: `${functionArn(r.inputs.functionName)}:${r.inputs.aliasName}`,
+    none: "*",
+  };
+  const target: Record<string, keyof typeof on> = {
+    "codedeploy:CreateDeployment": "deploymentgroup",
+    "codedeploy:GetDeployment": "deploymentgroup",
+    "codedeploy:ListDeployments": "deploymentgroup",
+    "codedeploy:GetDeploymentConfig": "deploymentconfig",
+    "codedeploy:GetApplicationRevision": "application",
+    "codedeploy:RegisterApplicationRevision": "application",
+    "codedeploy:ListDeploymentTargets": "none",
+    "codedeploy:GetDeploymentTarget": "none",
+    "lambda:GetAlias": "alias",
+  };
+  return LAMBDA_DEPLOYMENT_ACTIONS.map((action) => {
+    const kind = target[action];
+    if (!kind)
+      throw new Error(`${action}: where does the LambdaDeployment call it? (iam-calls.ts)`);
+    return { action, resource: on[kind] as string };
+  });
+}
 
 const s3Setting = (put: string, get: string, remove = put): Lifecycle => ({
   arn: bucketArn,
@@ -231,11 +278,24 @@ export const PROVIDER_CALLS: Record<string, Lifecycle> = {
       "lambda:UpdateFunctionConfiguration",
       "lambda:GetFunctionConfiguration",
       "lambda:DeleteFunctionConcurrency",
+      // publish: true, after each change
+      "lambda:PublishVersion",
     ],
     delete: ["lambda:DeleteFunction"],
   },
+  "aws:lambda/alias:Alias": {
+    arn: (r) => `${functionArn(r.inputs.functionName)}:${r.inputs.name}`,
+    create: ["lambda:CreateAlias"],
+    read: ["lambda:GetAlias"],
+    update: ["lambda:UpdateAlias"],
+    delete: ["lambda:DeleteAlias"],
+  },
   "aws:lambda/permission:Permission": {
-    arn: (r) => arn("lambda", `function:${r.inputs.function}`),
+    // on the qualified ARN when the permission is for an alias
+    arn: (r) =>
+      functionArn(
+        r.inputs.qualifier ? `${r.inputs.function}:${r.inputs.qualifier}` : r.inputs.function,
+      ),
     create: ["lambda:AddPermission"],
     read: ["lambda:GetPolicy"],
     delete: ["lambda:RemovePermission"],
@@ -364,6 +424,42 @@ export const PROVIDER_CALLS: Record<string, Lifecycle> = {
       "sagemaker:DescribeEndpoint",
     ],
   },
+  "aws:codedeploy/application:Application": {
+    arn: (r) => r.state.arn,
+    create: ["codedeploy:CreateApplication", "codedeploy:TagResource"],
+    read: ["codedeploy:GetApplication", "codedeploy:ListTagsForResource"],
+    update: ["codedeploy:TagResource", "codedeploy:UntagResource"],
+    delete: ["codedeploy:DeleteApplication"],
+  },
+  "aws:codedeploy/deploymentConfig:DeploymentConfig": {
+    arn: (r) => r.state.arn,
+    create: ["codedeploy:CreateDeploymentConfig"],
+    read: ["codedeploy:GetDeploymentConfig"],
+    delete: ["codedeploy:DeleteDeploymentConfig"],
+  },
+  "aws:codedeploy/deploymentGroup:DeploymentGroup": {
+    arn: groupArn,
+    create: [
+      "codedeploy:CreateDeploymentGroup",
+      ["iam:PassRole", (r) => r.inputs.serviceRoleArn, passedTo("codedeploy.amazonaws.com")],
+      "codedeploy:TagResource",
+    ],
+    read: ["codedeploy:GetDeploymentGroup", "codedeploy:ListTagsForResource"],
+    update: [
+      "codedeploy:UpdateDeploymentGroup",
+      ["iam:PassRole", (r) => r.inputs.serviceRoleArn, passedTo("codedeploy.amazonaws.com")],
+      "codedeploy:UntagResource",
+    ],
+    delete: ["codedeploy:DeleteDeploymentGroup"],
+  },
+  // the deployment: created and updated with the program's credentials, read and deleted locally
+  "pulumi-nodejs:dynamic:LambdaDeployment": {
+    arn: () => "*",
+    create: [],
+    read: [],
+    delete: [],
+    applies: deploymentCalls,
+  },
   // the instance-type guard runs in the program and calls no AWS API
   "pulumi-nodejs:dynamic:InstanceTypeGuard": { arn: () => "*", create: [], read: [], delete: [] },
   "aws:appautoscaling/target:Target": {
@@ -440,11 +536,12 @@ export function providerCalls(d: Deployment, steps: Step[]): Call[] {
     .flatMap((r) => {
       const life = PROVIDER_CALLS[r.type];
       if (!life) throw new Error(`no call table for ${r.type} (tests/infra/iam-calls.ts)`);
-      return steps.flatMap((step) =>
-        (life[step] ?? []).map((row): Call => {
+      return steps.flatMap((step) => [
+        ...(life[step] ?? []).map((row): Call => {
           const [action, on, context] = typeof row === "string" ? [row, life.arn] : row;
           return { action, resource: on(r, d), ...(context ? { context: context(r, d) } : {}) };
         }),
-      );
+        ...(life.applies && (step === "create" || step === "update") ? life.applies(r, d) : []),
+      ]);
     });
 }

@@ -1,8 +1,8 @@
 /**
  * Each role's policies (and boundary) evaluated against the calls it makes: the deploy role of a
  * stack for `pulumi up`, `refresh` and `destroy` of what that stack registers; the preview role
- * for `pulumi preview` (and `--refresh`); the Lambda and SageMaker roles at run time, within the
- * boundary. Needed calls must be allowed, the samples refused, and no Allow statement may be
+ * for `pulumi preview` (and `--refresh`); the Lambda, SageMaker and CodeDeploy roles at run time,
+ * within the boundary. Needed calls must be allowed, the samples refused, and no Allow statement may be
  * dead weight: removing any one of them refuses a needed call.
  */
 import { strict as assert } from "node:assert";
@@ -20,6 +20,7 @@ import {
 import { type Registered, tempDir, writeTestModel } from "./harness.js";
 import { type Call, INVOKE_CALLS, providerCalls, type Step } from "./iam-calls.js";
 import {
+  codedeployRuntimeCalls,
   deniedReadsOfOtherStacks,
   deniedToDeployRole,
   deniedToEveryone,
@@ -119,9 +120,31 @@ describe("IAM: each role against the calls it makes", function () {
         "dev",
         { ...EMAIL, "iris-mlops:sagemaker": { enabled: true, mode: "serverless" } },
       ],
-      ["dev+instances", "dev", { "iris-mlops:sagemaker": { enabled: true, mode: "instances" } }],
+      // and new versions rolled out linearly, with a deployment configuration of its own
+      [
+        "dev+instances+linear",
+        "dev",
+        {
+          "iris-mlops:sagemaker": { enabled: true, mode: "instances" },
+          "iris-mlops:api": {
+            ...((await stackConfigFile("dev"))["iris-mlops:api"] as object),
+            rollout: { type: "linear", percentage: 25, intervalMinutes: 5 },
+          },
+        },
+      ],
       ["prod", "prod", EMAIL],
       ["prod+pinned", "prod", { ...EMAIL, ...pinned }],
+      // prod's own settings, but every new version at once: CodeDeploy's own configuration
+      [
+        "prod+all-at-once",
+        "prod",
+        {
+          "iris-mlops:api": {
+            ...((await stackConfigFile("prod"))["iris-mlops:api"] as object),
+            rollout: { type: "all-at-once" },
+          },
+        },
+      ],
     ];
     for (const [label, stack, extra] of variants) {
       const config = {
@@ -199,10 +222,26 @@ describe("IAM: each role against the calls it makes", function () {
         calls: sagemakerRuntimeCalls(model, endpoint?.inputs.endpointName),
       });
     }
+    for (const group of d.run.resources.filter(
+      (r) => r.type === "aws:codedeploy/deploymentGroup:DeploymentGroup",
+    )) {
+      roles.push({
+        label: "CodeDeploy",
+        principal: roleFor(group.inputs.serviceRoleArn),
+        calls: codedeployRuntimeCalls(group, d.run.resources),
+      });
+    }
     return roles;
   }
 
-  for (const label of ["dev", "dev+sagemaker", "dev+instances", "prod", "prod+pinned"]) {
+  for (const label of [
+    "dev",
+    "dev+sagemaker",
+    "dev+instances+linear",
+    "prod",
+    "prod+pinned",
+    "prod+all-at-once",
+  ]) {
     const stack = label.split("+")[0] as string;
     const other = stack === "dev" ? "prod" : "dev";
 
@@ -246,12 +285,12 @@ describe("IAM: each role against the calls it makes", function () {
         assert.deepEqual(refusals(d.previewRole, providerCalls(d.run, ["read"])), []);
       });
 
-      it("the Lambda and SageMaker roles may make their runtime calls, within the boundary", () => {
+      it("the Lambda, SageMaker and CodeDeploy roles may make their runtime calls, within the boundary", () => {
         const d = stacks[label] as Deployed;
         const roles = runtimeRoles(d, stack);
         assert.deepEqual(
           roles.map((r) => r.label),
-          label === "dev" ? ["Lambda"] : ["Lambda", "SageMaker"],
+          label === "dev" ? ["Lambda", "CodeDeploy"] : ["Lambda", "SageMaker", "CodeDeploy"],
         );
         for (const r of roles) assert.deepEqual(refusals(r.principal, r.calls), [], r.label);
       });
@@ -313,25 +352,21 @@ describe("IAM: each role against the calls it makes", function () {
 
   it("no Allow statement is dead weight: removing any one refuses a needed call", () => {
     // the union over the variants: SageMaker's statements are needed only where it is on
-    const dev = [stacks.dev, stacks["dev+sagemaker"], stacks["dev+instances"]] as Deployed[];
+    const dev = [stacks.dev, stacks["dev+sagemaker"], stacks["dev+instances+linear"]] as Deployed[];
     const prod = stacks.prod as Deployed;
-    const devCalls = dev.flatMap((d) => [...deployCalls(d, UP), ...deployCalls(d, DESTROY)]);
-    assert.deepEqual(deadStatements(dev[0]?.deploy as Principal, devCalls, "identity"), []);
-    assert.deepEqual(
-      deadStatements(
-        prod.deploy,
-        [...deployCalls(prod, UP), ...deployCalls(prod, DESTROY)],
-        "identity",
-      ),
-      [],
-    );
+    const prods = [prod, stacks["prod+all-at-once"]] as Deployed[];
+    const calls = (ds: Deployed[]) =>
+      ds.flatMap((d) => [...deployCalls(d, UP), ...deployCalls(d, DESTROY)]);
+    assert.deepEqual(deadStatements(dev[0]?.deploy as Principal, calls(dev), "identity"), []);
+    assert.deepEqual(deadStatements(prod.deploy, calls(prods), "identity"), []);
     const previewCalls = [...dev, prod].flatMap((d) => [
       ...invokeCalls(d.preview),
       ...providerCalls(d.run, ["read"]),
     ]);
     assert.deepEqual(deadStatements(prod.previewRole, previewCalls, "identity"), []);
+    // runs whose roles make every kind of runtime call: SageMaker on, alarms guarding a rollout
     for (const [d, stack] of [
-      [stacks["dev+sagemaker"], "dev"],
+      [stacks["dev+instances+linear"], "dev"],
       [prod, "prod"],
     ] as const) {
       const roles = runtimeRoles(d as Deployed, stack);

@@ -74,6 +74,43 @@ export function sagemakerRuntimeCalls(model: Registered, endpointName: string): 
   ];
 }
 
+/**
+ * What CodeDeploy does with a deployment group's role in a rollout of the function behind the
+ * group's `live` alias: read and move the alias (on the function's ARN or the alias's, whichever
+ * Lambda authorises), read the target version's provisioned concurrency, poll the group's alarms
+ * while they guard it.
+ */
+export function codedeployRuntimeCalls(
+  group: Registered,
+  resources: readonly Registered[],
+): Call[] {
+  const deployment = resources.find(
+    (r) =>
+      r.type === "pulumi-nodejs:dynamic:LambdaDeployment" &&
+      r.inputs.deploymentGroupName === group.inputs.deploymentGroupName,
+  ) as Registered;
+  const fn = resources.find(
+    (r) =>
+      r.type === "aws:lambda/function:Function" && r.state.name === deployment.inputs.functionName,
+  ) as Registered;
+  const alias = `${fn.state.arn}:${deployment.inputs.aliasName}`;
+  const alarms = group.inputs.alarmConfiguration;
+  return [
+    ...["lambda:GetAlias", "lambda:UpdateAlias"].flatMap((action) => [
+      { action, resource: fn.state.arn },
+      { action, resource: alias },
+    ]),
+    {
+      action: "lambda:GetProvisionedConcurrencyConfig",
+      resource: `${fn.state.arn}:${fn.state.version}`,
+    },
+    ...(alarms?.enabled ? (alarms.alarms as string[]) : []).map((name) => ({
+      action: "cloudwatch:DescribeAlarms",
+      resource: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`,
+    })),
+  ];
+}
+
 /** Calls no role of stack `stack` may make, whatever it is for. */
 export function deniedToEveryone(stack: string, other: string): Call[] {
   const o = `iris-mlops-${other}`;
@@ -117,6 +154,18 @@ export function deniedToEveryone(stack: string, other: string): Call[] {
       resource: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${o}-api-errors-alarm-0000000`,
     },
     { action: "sns:Publish", resource: `arn:aws:sns:${REGION}:${ACCOUNT}:${o}-alerts-0000000` },
+    {
+      action: "lambda:UpdateAlias",
+      resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${o}-api-function-0000000:live`,
+    },
+    {
+      action: "codedeploy:CreateDeployment",
+      resource: `arn:aws:codedeploy:${REGION}:${ACCOUNT}:deploymentgroup:${o}-api-codedeploy-0000000/api-live`,
+    },
+    {
+      action: "codedeploy:DeleteDeploymentConfig",
+      resource: `arn:aws:codedeploy:${REGION}:${ACCOUNT}:deploymentconfig:${o}-api-canary-10pct-10min`,
+    },
     {
       action: "logs:DeleteLogGroup",
       resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${o}-api-0000000:*`,
@@ -163,6 +212,11 @@ export function deniedToDeployRole(stack: string, boundaryArn: string): Call[] {
       resource: role,
       context: { "iam:PassedToService": "ec2.amazonaws.com" },
     },
+    // CodeDeploy's own configurations are not the deploy's to change
+    {
+      action: "codedeploy:DeleteDeploymentConfig",
+      resource: `arn:aws:codedeploy:${REGION}:${ACCOUNT}:deploymentconfig:CodeDeployDefault.LambdaAllAtOnce`,
+    },
     {
       action: "iam:CreateServiceLinkedRole",
       resource: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`,
@@ -205,6 +259,14 @@ export function deniedToPreviewRole(stack: string): Call[] {
     {
       action: "cloudwatch:PutMetricAlarm",
       resource: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${p}-api-errors-alarm-0000000`,
+    },
+    {
+      action: "codedeploy:CreateDeployment",
+      resource: `arn:aws:codedeploy:${REGION}:${ACCOUNT}:deploymentgroup:${p}-api-codedeploy-0000000/api-live`,
+    },
+    {
+      action: "lambda:UpdateAlias",
+      resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${p}-api-function-0000000:live`,
     },
   ];
 }

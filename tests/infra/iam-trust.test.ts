@@ -75,10 +75,11 @@ describe("IAM: who may assume each role", function () {
     }
   });
 
-  it("the Lambda's and the endpoint's roles by their service only", () => {
+  it("the Lambda's, the endpoint's and CodeDeploy's roles by their service only", () => {
     for (const [name, service] of [
       ["api-role", "lambda.amazonaws.com"],
       ["sagemaker-role", "sagemaker.amazonaws.com"],
+      ["api-rollout-role", "codedeploy.amazonaws.com"],
     ]) {
       const { arn, trust } = trustOf(stack, name as string);
       const by = (caller: string) =>
@@ -92,23 +93,25 @@ describe("IAM: who may assume each role", function () {
     }
   });
 
-  it("the function answers API Gateway for its own API only", () => {
+  it("the function's live alias answers API Gateway for its own API only, and nothing else of the function does", () => {
     const permission = stack.resources.find(
       (r) => r.type === "aws:lambda/permission:Permission",
     ) as Registered;
     const api = stack.resources.find((r) => r.type === "aws:apigatewayv2/api:Api") as Registered;
     const fn = stack.resources.find((r) => r.type === "aws:lambda/function:Function") as Registered;
-    const invoke = (caller: string, sourceArn: string) =>
+    const invoke = (caller: string, sourceArn: string, resource = `${fn.state.arn}:live`) =>
       evaluate(
         { arn: caller, identity: [], resourcePolicies: [permissionDocument(permission)] },
-        {
-          action: "lambda:InvokeFunction",
-          resource: fn.state.arn,
-          context: { "aws:SourceArn": sourceArn },
-        },
+        { action: "lambda:InvokeFunction", resource, context: { "aws:SourceArn": sourceArn } },
       );
     const own = `${api.state.executionArn}/$default/POST/predict`;
     assert.equal(invoke("apigateway.amazonaws.com", own), "allowed");
+    // the unqualified function ($LATEST, never rolled out) and a version by itself stay closed
+    assert.equal(invoke("apigateway.amazonaws.com", own, fn.state.arn), "not allowed");
+    assert.equal(
+      invoke("apigateway.amazonaws.com", own, `${fn.state.arn}:${fn.state.version}`),
+      "not allowed",
+    );
     assert.equal(
       invoke("apigateway.amazonaws.com", own.replace(/:[^:/]+\//, ":otherapi/")),
       "not allowed",

@@ -111,7 +111,7 @@ describe("LambdaInferenceApi", () => {
     });
 
     it("lets its role read only the models under the bucket's models/ prefix and write only its own log group", () => {
-      const role = mocks.one("aws:iam/role:Role");
+      const role = mocks.one("aws:iam/role:Role", "api-role");
       assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
         {
           Effect: "Allow",
@@ -121,7 +121,7 @@ describe("LambdaInferenceApi", () => {
       ]);
       assert.equal(role.inputs.managedPolicyArns, undefined);
       assert.equal(mocks.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
-      const policy = mocks.one("aws:iam/rolePolicy:RolePolicy");
+      const policy = mocks.one("aws:iam/rolePolicy:RolePolicy", "api-policy");
       assert.equal(policy.inputs.role, role.state.name);
       const logArn = mocks.one("aws:cloudwatch/logGroup:LogGroup", "api-logs").state.arn;
       assert.equal(
@@ -144,7 +144,7 @@ describe("LambdaInferenceApi", () => {
       ]);
     });
 
-    it("serves POST /predict and GET /health through one AWS_PROXY integration, payload 2.0", () => {
+    it("serves POST /predict and GET /health through one AWS_PROXY integration to the live alias, payload 2.0", () => {
       const httpApi = mocks.one("aws:apigatewayv2/api:Api");
       assert.equal(httpApi.inputs.protocolType, "HTTP");
       assert.equal(httpApi.inputs.corsConfiguration, undefined);
@@ -152,10 +152,10 @@ describe("LambdaInferenceApi", () => {
       assert.equal(integration.inputs.apiId, httpApi.state.id ?? integration.inputs.apiId);
       assert.equal(integration.inputs.integrationType, "AWS_PROXY");
       assert.equal(integration.inputs.payloadFormatVersion, "2.0");
-      assert.equal(
-        integration.inputs.integrationUri,
-        mocks.one("aws:lambda/function:Function").state.arn,
-      );
+      // the alias, never the function itself: what answers is what CodeDeploy routes to
+      const alias = mocks.one("aws:lambda/alias:Alias");
+      assert.equal(integration.inputs.integrationUri, alias.state.arn);
+      assert.equal(alias.state.arn, `${mocks.one("aws:lambda/function:Function").state.arn}:live`);
       const routes = mocks.all("aws:apigatewayv2/route:Route");
       assert.deepEqual(routes.map((r) => r.inputs.routeKey).sort(), [
         "GET /health",
@@ -185,12 +185,13 @@ describe("LambdaInferenceApi", () => {
       assert.equal(format.routeKey, "$context.routeKey");
     });
 
-    it("lets API Gateway, and only this API, invoke the function", () => {
+    it("lets API Gateway, and only this API, invoke the live alias, and nothing else of the function", () => {
       const permission = mocks.one("aws:lambda/permission:Permission").inputs;
       const httpApi = mocks.one("aws:apigatewayv2/api:Api").state;
       assert.equal(permission.action, "lambda:InvokeFunction");
       assert.equal(permission.principal, "apigateway.amazonaws.com");
       assert.equal(permission.function, mocks.one("aws:lambda/function:Function").state.name);
+      assert.equal(permission.qualifier, "live");
       assert.equal(permission.sourceArn, `${httpApi.executionArn}/*/*`);
     });
 
@@ -236,7 +237,7 @@ describe("LambdaInferenceApi", () => {
   it("adds kms:Decrypt on exactly the bucket's key when the model is KMS-encrypted", async () => {
     const key = "arn:aws:kms:eu-west-1:123456789012:key/abcd";
     const { mocks } = await build({ modelKmsKeyArn: key });
-    const statements = policyOf(mocks.one("aws:iam/rolePolicy:RolePolicy")).Statement;
+    const statements = policyOf(mocks.one("aws:iam/rolePolicy:RolePolicy", "api-policy")).Statement;
     assert.deepEqual(
       statements.find((s) => s.Sid === "DecryptModel"),
       { Sid: "DecryptModel", Effect: "Allow", Action: "kms:Decrypt", Resource: key },

@@ -78,6 +78,10 @@ function nameOf(r: Registered, stack: string): { rule: NameRule; name: string } 
       return { rule: NAME_RULES.sagemakerModel, name: auto(r.inputs.name) };
     case "aws:sagemaker/endpointConfiguration:EndpointConfiguration":
       return { rule: NAME_RULES.sagemakerEndpointConfig, name: auto(r.inputs.name) };
+    case "aws:codedeploy/application:Application":
+      return { rule: NAME_RULES.codedeployApplication, name: auto(r.inputs.name) };
+    case "aws:codedeploy/deploymentConfig:DeploymentConfig":
+      return { rule: NAME_RULES.codedeployConfig, name: r.inputs.deploymentConfigName };
     case "aws-native:sagemaker:Endpoint":
       return { rule: NAME_RULES.sagemakerEndpoint, name: auto(r.inputs.endpointName) };
     default:

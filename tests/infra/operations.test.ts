@@ -76,11 +76,13 @@ describe("alarms", () => {
       apiId = await value(api.apiId);
     });
 
-    it("creates five alarms, each notifying the given actions when it fires and when it clears", () => {
+    it("creates seven alarms, each notifying the given actions when it fires and when it clears", () => {
       const alarms = mocks.all(ALARM);
       assert.deepEqual(alarms.map((a) => a.name).sort(), [
         "api-4xx-alarm",
         "api-5xx-alarm",
+        "api-canary-duration-alarm",
+        "api-canary-errors-alarm",
         "api-duration-alarm",
         "api-errors-alarm",
         "api-throttles-alarm",
@@ -93,17 +95,17 @@ describe("alarms", () => {
       }
     });
 
-    it("fires on any function error or throttle in 5 minutes", () => {
-      for (const [name, metricName] of [
-        ["api-errors-alarm", "Errors"],
-        ["api-throttles-alarm", "Throttles"],
-      ]) {
-        const a = alarm(mocks, name as string);
+    it("fires on any function error in a minute (it guards rollouts) or throttle in 5 minutes", () => {
+      for (const [name, metricName, period] of [
+        ["api-errors-alarm", "Errors", 60],
+        ["api-throttles-alarm", "Throttles", 300],
+      ] as const) {
+        const a = alarm(mocks, name);
         assert.equal(a.namespace, "AWS/Lambda");
         assert.equal(a.metricName, metricName);
         assert.deepEqual(a.dimensions, { FunctionName: fn });
         assert.equal(a.statistic, "Sum");
-        assert.equal(a.period, 300);
+        assert.equal(a.period, period, name);
         assert.equal(a.comparisonOperator, "GreaterThanOrEqualToThreshold");
         assert.equal(a.threshold, 1);
         assert.equal(a.evaluationPeriods, 1);
@@ -121,10 +123,10 @@ describe("alarms", () => {
       assert.equal(a.datapointsToAlarm, 2);
     });
 
-    it("fires on the API's 5xx rate above 1% and its 4xx rate above 20% (past 20 requests)", () => {
-      for (const [name, metric, threshold, minRequests] of [
-        ["api-5xx-alarm", "5xx", 1, 1],
-        ["api-4xx-alarm", "4xx", 20, 20],
+    it("fires on the API's 5xx rate above 1% in a minute (a guard) and its 4xx rate above 20% (past 20 requests) in 5", () => {
+      for (const [name, metric, threshold, minRequests, period] of [
+        ["api-5xx-alarm", "5xx", 1, 1, 60],
+        ["api-4xx-alarm", "4xx", 20, 20, 300],
       ] as const) {
         const a = alarm(mocks, name);
         assert.equal(a.threshold, threshold);
@@ -140,7 +142,7 @@ describe("alarms", () => {
               namespace: "AWS/ApiGateway",
               metricName,
               dimensions: { ApiId: apiId },
-              period: 300,
+              period,
               stat: "Sum",
             },
           });
@@ -153,6 +155,28 @@ describe("alarms", () => {
       }
     });
 
+    it("watches the newest version through the live alias, by minute: any error, or p99 near the timeout in 2 of 3", async () => {
+      const version = await value(api.functionVersion);
+      assert.match(version, /^\d+$/);
+      const canary = { FunctionName: fn, Resource: `${fn}:live`, ExecutedVersion: version };
+      const errors = alarm(mocks, "api-canary-errors-alarm");
+      assert.equal(errors.metricName, "Errors");
+      assert.deepEqual(errors.dimensions, canary);
+      assert.equal(errors.statistic, "Sum");
+      assert.equal(errors.period, 60);
+      assert.equal(errors.threshold, 1);
+      const duration = alarm(mocks, "api-canary-duration-alarm");
+      assert.equal(duration.metricName, "Duration");
+      assert.deepEqual(duration.dimensions, canary);
+      assert.equal(duration.extendedStatistic, "p99");
+      assert.equal(duration.period, 60);
+      assert.equal(duration.threshold, 16000); // 20 s timeout
+      assert.equal(duration.evaluationPeriods, 3);
+      assert.equal(duration.datapointsToAlarm, 2);
+      // the function-wide p99 stays a 15-minute trend
+      assert.equal(alarm(mocks, "api-duration-alarm").period, 300);
+    });
+
     it("takes the rate thresholds from its arguments", async () => {
       const { mocks } = await lambdaApi({
         serverErrorRateThreshold: 5,
@@ -163,8 +187,8 @@ describe("alarms", () => {
       assert.deepEqual(alarm(mocks, "api-5xx-alarm").alarmActions, []);
     });
 
-    it("creates none with alarms: false", async () => {
-      const { mocks, api } = await lambdaApi({ alarms: false });
+    it("creates none with alarms: false (all at once: nothing to guard)", async () => {
+      const { mocks, api } = await lambdaApi({ alarms: false, rolloutType: "all-at-once" });
       assert.equal(mocks.all(ALARM).length, 0);
       assert.equal(api.alarms, undefined);
     });
@@ -297,6 +321,27 @@ describe("InferenceDashboard", () => {
     for (const w of widgets) assert.equal((w.properties as { region: string }).region, REGION);
   });
 
+  it("graphs invocations, errors and p99 duration by version through the alias, when it has one", () => {
+    const widgets = dashboardWidgets({ ...context, alias: "live" });
+    assert.deepEqual(titles(widgets).slice(5), [
+      "Invocations and errors by version (alias live)",
+      "p99 duration by version (ms, alias live)",
+    ]);
+    const search = (title: string) =>
+      metricsOf(widgets, title).map((m) => (m[0] as { expression: string }).expression);
+    const fn = context.fn;
+    const byVersion = (metric: string, stat: string) =>
+      `SEARCH('{AWS/Lambda,ExecutedVersion,FunctionName,Resource} MetricName="${metric}" FunctionName="${fn}" Resource="${fn}:live"', '${stat}', 60)`;
+    assert.deepEqual(search("Invocations and errors by version (alias live)"), [
+      byVersion("Invocations", "Sum"),
+      byVersion("Errors", "Sum"),
+    ]);
+    assert.deepEqual(search("p99 duration by version (ms, alias live)"), [
+      byVersion("Duration", "p99"),
+    ]);
+    assert.equal(dashboardWidgets(context).length, 5, "none without an alias");
+  });
+
   it("adds the SageMaker endpoint and the alarms when it has them, laid out on the grid", () => {
     const widgets = dashboardWidgets({
       ...context,
@@ -368,7 +413,7 @@ describe("the stack's alerts", () => {
     assert.equal(subscription.topic, topic.state.arn);
     assert.equal(await value(outputs.alertTopicArn as pulumi.Output<string>), topic.state.arn);
     const alarms = mocks.all(ALARM);
-    assert.equal(alarms.length, 5);
+    assert.equal(alarms.length, 7);
     for (const a of alarms) assert.deepEqual(a.inputs.alarmActions, [topic.state.arn]);
     const body = JSON.parse(mocks.one("aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody);
     assert.deepEqual(
@@ -388,10 +433,33 @@ describe("the stack's alerts", () => {
   it("alerts.enabled false: no alarms and no topic, the dashboard stays", async () => {
     const { mocks } = await run({
       "iris-mlops:alerts": { enabled: false, email: "a@example.com" },
+      "iris-mlops:api": { ...base["iris-mlops:api"], rollout: { type: "all-at-once" } },
     });
     assert.equal(mocks.all(ALARM).length, 0);
     assert.equal(mocks.all("aws:sns/topic:Topic").length, 0);
     assert.equal(mocks.all("aws:cloudwatch/dashboard:Dashboard").length, 1);
+  });
+
+  it("refuses alerts.enabled false with a canary or linear rollout, which only alarms roll back", () => {
+    for (const type of ["canary", "linear"]) {
+      assert.throws(
+        () =>
+          parseStackConfig({
+            "iris-mlops:alerts": JSON.stringify({ enabled: false }),
+            "iris-mlops:api": JSON.stringify({ rollout: { type } }),
+          }),
+        (error: Error) =>
+          error instanceof ConfigError &&
+          error.message.includes(
+            `iris-mlops:api.rollout.type: a ${type} rollout rolls back on the API's alarms, which iris-mlops:alerts.enabled false turns off`,
+          ),
+      );
+    }
+    // the default rollout is a canary: turning the alerts off alone is refused too
+    assert.throws(
+      () => parseStackConfig({ "iris-mlops:alerts": JSON.stringify({ enabled: false }) }),
+      ConfigError,
+    );
   });
 
   it("refuses an alert address that is not an email address, naming the key", () => {

@@ -110,6 +110,23 @@ describe("the iris-mlops stack", () => {
       assert.equal(env.MODEL_SHA256, object.metadata.sha256);
     });
 
+    it("rolls new versions out as a canary by default, and exports the version and where its rollout ended", async () => {
+      const fn = mocks.one("aws:lambda/function:Function").state;
+      assert.deepEqual(
+        mocks.one("aws:codedeploy/deploymentConfig:DeploymentConfig").inputs.trafficRoutingConfig,
+        { type: "TimeBasedCanary", timeBasedCanary: { percentage: 10, interval: 10 } },
+      );
+      assert.equal(
+        mocks.one("pulumi-nodejs:dynamic:LambdaDeployment").inputs.targetVersion,
+        fn.version,
+      );
+      assert.equal(await value(outputs.functionVersion), fn.version);
+      assert.equal(await value(outputs.rolloutStatus), "Unchanged");
+      // the dashboard graphs the versions the alias serves
+      const body = mocks.one("aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody as string;
+      assert.ok(body.includes(`Resource=\\"${fn.name}:live\\"`), "per-version graphs");
+    });
+
     it("applies the defaults: 512 MB arm64, burst 100 / rate 50, 14-day logs", () => {
       const fn = mocks.one("aws:lambda/function:Function").inputs;
       assert.equal(fn.memorySize, 512);
@@ -240,6 +257,16 @@ describe("the iris-mlops stack", () => {
     it("registers identical inputs, the same S3 key and the same bundle hash, and leaves the model file alone", async () => {
       const config = { ...base, "iris-mlops:sagemaker": { enabled: true } };
       const first = await run(config, "twice");
+      // the rollout's resources are among those compared: an unchanged program starts no rollout
+      const types = first.mocks.types();
+      for (const type of [
+        "aws:lambda/alias:Alias",
+        "aws:codedeploy/deploymentGroup:DeploymentGroup",
+        "aws:codedeploy/deploymentConfig:DeploymentConfig",
+        "pulumi-nodejs:dynamic:LambdaDeployment",
+      ]) {
+        assert.ok(types.includes(type), type);
+      }
       const tarball = join(modelDirFor(build.dir, "twice"), "model.tar.gz");
       const before = await stat(tarball);
       const second = await run(config, "twice");
@@ -317,6 +344,47 @@ describe("the iris-mlops stack", () => {
       assert.equal(config.logRetentionDays, 14);
       assert.equal(config.model.trees, 50);
       assert.equal(config.model.seed, 42);
+      assert.deepEqual(config.api.rollout, { type: "canary", percentage: 10, intervalMinutes: 10 });
+    });
+
+    it("reads api.rollout, with strings from --path, and hands it to the Lambda API", async () => {
+      const config = parseStackConfig({
+        "iris-mlops:api": JSON.stringify({
+          rollout: { type: "linear", percentage: "20", intervalMinutes: "3" },
+        }),
+      });
+      assert.deepEqual(config.api.rollout, { type: "linear", percentage: 20, intervalMinutes: 3 });
+      const { mocks } = await run(
+        {
+          ...base,
+          "iris-mlops:api": {
+            ...base["iris-mlops:api"],
+            rollout: { type: "linear", percentage: 20, intervalMinutes: 3 },
+          },
+        },
+        "linear",
+      );
+      const routing = mocks.one("aws:codedeploy/deploymentConfig:DeploymentConfig").inputs;
+      assert.equal(routing.deploymentConfigName, "iris-mlops-linear-api-linear-20pct-3min");
+      assert.deepEqual(routing.trafficRoutingConfig.timeBasedLinear, {
+        percentage: 20,
+        interval: 3,
+      });
+    });
+
+    it("refuses a bad api.rollout, naming the key and what to fix", () => {
+      const rollout = (value: unknown) => ({ "iris-mlops:api": { rollout: value } });
+      problem(rollout({ type: "blue-green" }), /iris-mlops:api\.rollout\.type: /);
+      problem(rollout({ percentage: 0 }), /iris-mlops:api\.rollout\.percentage: /);
+      problem(rollout({ percentage: 100 }), /iris-mlops:api\.rollout\.percentage: /);
+      problem(rollout({ intervalMinutes: "ten" }), /iris-mlops:api\.rollout\.intervalMinutes: /);
+      problem(rollout({ intervalMinutes: 2881 }), /iris-mlops:api\.rollout\.intervalMinutes: /);
+      problem(rollout({ percent: 10 }), /iris-mlops:api\.rollout: .*percent/i);
+      problem(rollout("canary"), /iris-mlops:api\.rollout: /);
+      problem(
+        rollout({ type: "linear", percentage: 1, intervalMinutes: 60 }),
+        /iris-mlops:api\.rollout\.intervalMinutes: a linear rollout of 1% every 60 minutes shifts traffic for 5940 minutes, over CodeDeploy's limit of 2880 \(48 hours\): raise the percentage or shorten the interval/,
+      );
     });
 
     it("reads scalars the CLI passes as strings", () => {
@@ -445,9 +513,15 @@ describe("the iris-mlops stack", () => {
       assert.equal(stdout, "function");
     });
 
-    it("dev keeps SageMaker off", async () => {
+    it("dev keeps SageMaker off and shifts new versions all at once", async () => {
       const dev = await stackConfig("dev");
       assert.equal(dev.sagemaker.enabled, false);
+      assert.equal(dev.api.rollout.type, "all-at-once");
+    });
+
+    it("prod rolls new versions out as a canary of 10% for 10 minutes", async () => {
+      const prod = await stackConfig("prod");
+      assert.deepEqual(prod.api.rollout, { type: "canary", percentage: 10, intervalMinutes: 10 });
     });
 
     it("prod runs SageMaker on autoscaled instances, throttles harder and keeps logs longer than dev", async () => {
