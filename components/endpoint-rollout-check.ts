@@ -35,8 +35,11 @@ export interface EndpointRolloutCheckInputs {
   readonly pollSeconds: number;
 }
 
-/** Statuses a rollout passes through; the check waits while the endpoint has one of them. */
-const MOVING = new Set(["Creating", "Updating", "SystemUpdating", "RollingBack"]);
+/**
+ * Statuses a rollout passes through; the check waits while the endpoint has one of them. An
+ * array: Pulumi's closure serialization turns a captured Set into a plain object.
+ */
+const MOVING = ["Creating", "Updating", "SystemUpdating", "RollingBack"];
 /** Longest one DescribeEndpoint may take, its SDK retries (throttling) included. */
 const CALL_LIMIT_MS = 30_000;
 /** Shortest budget a call is given, even at the end of the wait. */
@@ -109,7 +112,7 @@ async function awaitRollout(inputs: EndpointRolloutCheckInputs): Promise<string>
         );
       }
       const status = d.EndpointStatus ?? "unknown";
-      if (!MOVING.has(status)) {
+      if (!MOVING.includes(status)) {
         const problem = outcome(inputs, d);
         if (problem) throw new Error(problem);
         say(

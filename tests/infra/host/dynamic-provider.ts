@@ -41,13 +41,21 @@ export class DynamicProviderHost {
     private readonly output: { stderr: string },
   ) {}
 
-  /** Start the host from `pwd` (the program's folder) and configure it as the engine does. */
-  static async start(pwd: string, engineAddress: string, limitMs = 30_000) {
+  /**
+   * Start the host from `pwd` (the program's folder) and configure it as the engine does; `env`
+   * goes on top of the test's own environment (the CLI passes its environment to plugins).
+   */
+  static async start(
+    pwd: string,
+    engineAddress: string,
+    limitMs = 30_000,
+    env: Record<string, string | undefined> = {},
+  ) {
     const child = spawn(
       process.execPath,
       [sdkEntry(pwd, "cmd/dynamic-provider"), engineAddress],
       // the test runner's loaders (tsx) must not reach the provider
-      { cwd: pwd, env: { ...process.env, NODE_OPTIONS: undefined } },
+      { cwd: pwd, env: { ...process.env, NODE_OPTIONS: undefined, ...env } },
     );
     const output = { stderr: "" };
     child.stderr.on("data", (chunk: Buffer) => {
