@@ -17,7 +17,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ArgumentError, checkInteger, checkOneOf } from "./validate.js";
 
-
 export const ROLLOUT_TYPES = ["all-at-once", "canary", "linear"] as const;
 export type RolloutType = (typeof ROLLOUT_TYPES)[number];
 
