@@ -61,6 +61,7 @@ export {
   type SageMakerEndpointArgs,
   VARIANT_NAME,
 } from "./sagemaker-endpoint-args.js";
+export type { RolloutType, SageMakerRollout } from "./sagemaker-rollout.js";
 
 /** Seconds the rollout check waits past the rollout's own timeout, for SageMaker's rollback. */
 const ROLLBACK_MARGIN_SECONDS = 900;
