@@ -2,7 +2,7 @@
  * Per-version metrics of a SageMaker endpoint's container. AWS/SageMaker metrics know only the
  * endpoint and the variant, and during a blue/green rollout both fleets serve the one variant; the
  * container writes, once per minute in which it answered and once at shutdown, one log line per
- * model version ("invocations summary", docs/container.md), and these metric filters on the
+ * model version (its "invocations summary" line), and these metric filters on the
  * endpoint's log group turn each line into metrics with a ModelVersion dimension, so a canary's
  * errors and latency show apart from the stable version's.
  *
