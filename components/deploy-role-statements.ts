@@ -437,6 +437,13 @@ export function previewStatements(s: Scope): Statement[] {
       ],
     },
     {
+      // a refresh reads the SageMaker endpoint's per-version metric filters from its log group
+      Sid: "ReadMetricFilters",
+      Effect: "Allow",
+      Action: "logs:DescribeMetricFilters",
+      Resource: a.logGroups,
+    },
+    {
       Sid: "ReadAccountWideLists",
       Effect: "Allow",
       Action: [

@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { VARIANT_NAME } from "./sagemaker-endpoint.js";
+import { versionMetricsNamespace } from "./sagemaker-version-metrics.js";
 
 export interface InferenceDashboardArgs {
   /** The Lambda function serving the API (LambdaInferenceApi.functionName). Required. */
@@ -175,6 +176,30 @@ export function dashboardWidgets(c: Context): Widget[] {
       graph(
         "SageMaker model latency (µs)",
         [sm("ModelLatency", "p50", "p50"), sm("ModelLatency", "p99", "p99")],
+        c.region,
+      ),
+    );
+    // the container's own metrics tell a rollout's versions apart (sagemaker-version-metrics.ts)
+    const endpoint = c.endpoint;
+    const byVersion = (metric: string, stat: string, id: string) => [
+      {
+        expression: `SEARCH('{${versionMetricsNamespace(endpoint)},ModelVersion} MetricName="${metric}"', '${stat}', 60)`,
+        id,
+        label: "",
+      },
+    ];
+    widgets.push(
+      graph(
+        "SageMaker invocations and 5xx by model version",
+        [
+          byVersion("Invocations", "Sum", "invocations"),
+          byVersion("ServerErrors", "Sum", "errors"),
+        ],
+        c.region,
+      ),
+      graph(
+        "SageMaker slowest answer by model version (ms)",
+        [byVersion("LatencyMsMax", "Maximum", "slowest")],
         c.region,
       ),
     );

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { ROLLOUT_TYPES, rolloutCapacity, rolloutProblem } from "../components/sagemaker-rollout.js";
 import {
   DEFAULT_ROLLOUT,
   deploymentConfigName,
@@ -118,6 +119,16 @@ const imageSchema = z
   })
   .strict();
 
+/** `sagemaker.rollout`: how a new model or image reaches the endpoint's traffic (components/sagemaker-rollout.ts). */
+const sagemakerRolloutSchema = z
+  .object({
+    type: z.enum(ROLLOUT_TYPES).default("all-at-once"),
+    instances: int(1, 100).default(1),
+    intervalMinutes: int(0, 60).default(10),
+    terminationWaitMinutes: int(0, 60).default(0),
+  })
+  .strict();
+
 const sagemakerSchema = z
   .object({
     enabled: bool().default(false),
@@ -137,11 +148,27 @@ const sagemakerSchema = z
     maxInstances: int(1, 100).default(2),
     targetInvocations: num(z.number().positive()).default(100),
     autoscaling: bool().default(true),
+    rollout: sagemakerRolloutSchema.default(sagemakerRolloutSchema.parse({})),
   })
   .strict()
   .refine((s) => s.minInstances <= s.maxInstances, {
     message: "minInstances must not exceed maxInstances",
     path: ["minInstances"],
+  })
+  .superRefine((s, ctx) => {
+    const key = (name: string) => `${NAMESPACE}:sagemaker.${name}`;
+    const capacity = rolloutCapacity(
+      {
+        serverless: s.mode === "serverless",
+        autoscaling: s.autoscaling,
+        initialInstanceCount: s.instanceCount,
+        minInstanceCount: s.minInstances,
+        maxInstanceCount: s.maxInstances,
+      },
+      { initial: key("instanceCount"), min: key("minInstances"), max: key("maxInstances") },
+    );
+    const problem = capacity && rolloutProblem(s.rollout, capacity);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, path: ["rollout", "type"] });
   });
 
 const alertsSchema = z

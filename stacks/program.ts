@@ -153,6 +153,7 @@ export async function irisStack(
       maxInstanceCount: sm.maxInstances,
       targetInvocationsPerInstance: sm.targetInvocations,
       autoscaling: sm.autoscaling,
+      rollout: sm.rollout,
       logRetentionInDays: config.logRetentionDays,
       ...shared,
     });

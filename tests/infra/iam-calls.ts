@@ -9,6 +9,7 @@
  * A row is an action on the resource's own ARN, or [action, resource, context?] for another one.
  */
 import { LAMBDA_DEPLOYMENT_ACTIONS } from "../../components/lambda-deployment.js";
+import { ENDPOINT_ROLLOUT_CHECK_ACTIONS } from "../../components/endpoint-rollout-check.js";
 import type { Context } from "../helpers/iam-evaluator.js";
 import { ACCOUNT, REGION, type Registered } from "./harness.js";
 
@@ -462,6 +463,21 @@ export const PROVIDER_CALLS: Record<string, Lifecycle> = {
   },
   // the instance-type guard runs in the program and calls no AWS API
   "pulumi-nodejs:dynamic:InstanceTypeGuard": { arn: () => "*", create: [], read: [], delete: [] },
+  // the rollout check describes the endpoint it checks (ENDPOINT_ROLLOUT_CHECK_ACTIONS), in up
+  // only: it has no read, and deleting it calls nothing
+  "pulumi-nodejs:dynamic:EndpointRolloutCheck": {
+    arn: (r) => arn("sagemaker", `endpoint/${String(r.inputs.endpointName).toLowerCase()}`),
+    create: [...ENDPOINT_ROLLOUT_CHECK_ACTIONS],
+    update: [...ENDPOINT_ROLLOUT_CHECK_ACTIONS],
+    read: [],
+    delete: [],
+  },
+  "aws:cloudwatch/logMetricFilter:LogMetricFilter": {
+    arn: (r) => arn("logs", `log-group:${r.inputs.logGroupName}`),
+    create: ["logs:PutMetricFilter"],
+    read: ["logs:DescribeMetricFilters"],
+    delete: ["logs:DeleteMetricFilter"],
+  },
   "aws:appautoscaling/target:Target": {
     arn: () => SCALABLE_TARGET,
     create: [

@@ -351,7 +351,17 @@ describe("InferenceDashboard", () => {
     assert.deepEqual(titles(widgets).slice(5), [
       "SageMaker invocations and errors",
       "SageMaker model latency (µs)",
+      "SageMaker invocations and 5xx by model version",
+      "SageMaker slowest answer by model version (ms)",
       "Alarms",
+    ]);
+    // one line per model version: a canary next to the stable version
+    assert.deepEqual(metricsOf(widgets, "SageMaker invocations and 5xx by model version")[1], [
+      {
+        expression: `SEARCH('{IrisMlops/SageMaker/iris-mlops-prod-sagemaker,ModelVersion} MetricName="ServerErrors"', 'Sum', 60)`,
+        id: "errors",
+        label: "",
+      },
     ]);
     assert.deepEqual(metricsOf(widgets, "SageMaker model latency (µs)")[0]?.slice(0, 6), [
       "AWS/SageMaker",

@@ -1,0 +1,186 @@
+/**
+ * How a SageMaker endpoint takes a new configuration: SageMaker's blue/green deployment
+ * (`DeploymentConfig` of UpdateEndpoint) with a bake period and rollback on the endpoint's
+ * alarms, in one of its three traffic-shifting modes, refused before anything changes when the
+ * mode cannot work on the endpoint's capacity.
+ *
+ * SageMaker shifts traffic by instances of the variant, not by request share: a canary is at most
+ * half the variant's instances and each linear step 10-50% of them (API TrafficRoutingConfig:
+ * "CanarySize ... must be less than or equal to 50% of the variant's total instance count",
+ * "LinearStepSize ... must be 10-50%"). So canary and linear need at least 2 instances. A
+ * serverless variant has no instances to count: it rolls out ALL_AT_ONCE, with the bake and the
+ * alarm rollback. AWS's deployment-guardrails exclusions page excludes serverless endpoints from
+ * rolling deployments (and multi-variant ones), not from blue/green; it says nothing of canary or
+ * linear on serverless, whose sizes are counted in instances, so this project does not offer them.
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { ArgumentError, checkInteger, checkOneOf } from "./validate.js";
+
+export const ROLLOUT_TYPES = ["all-at-once", "canary", "linear"] as const;
+export type RolloutType = (typeof ROLLOUT_TYPES)[number];
+
+export interface SageMakerRollout {
+  /** ALL_AT_ONCE, CANARY or LINEAR traffic shifting. Default "all-at-once". */
+  readonly type?: RolloutType;
+  /** Canary: instances in the canary. Linear: instances per step. Default 1. */
+  readonly instances?: number;
+  /** Minutes each step bakes under the alarms before the next (WaitIntervalInSeconds), 0 to 60. Default 10. */
+  readonly intervalMinutes?: number;
+  /** Minutes the old fleet is kept after the last step (TerminationWaitInSeconds), 0 to 60. Default 0. */
+  readonly terminationWaitMinutes?: number;
+}
+
+export const DEFAULT_ROLLOUT = {
+  type: "all-at-once",
+  instances: 1,
+  intervalMinutes: 10,
+  terminationWaitMinutes: 0,
+} as const satisfies Required<SageMakerRollout>;
+
+/**
+ * The instance counts the variant can have when a rollout starts, and the setting that fixes
+ * each (for messages): with autoscaling, minInstances to maxInstances; without, the count it was
+ * created with, which every rollout keeps (RetainAllVariantProperties).
+ */
+export interface RolloutCapacity {
+  readonly serverless: boolean;
+  readonly fewest: number;
+  readonly most: number;
+  /** What sets `fewest` and `most`, e.g. "minInstanceCount" and "maxInstanceCount". */
+  readonly fewestSetting: string;
+  readonly mostSetting: string;
+}
+
+/** The settings of an endpoint that fix its capacity (SageMakerEndpointArgs' names). */
+export interface CapacitySettings {
+  readonly serverless: boolean;
+  readonly autoscaling: boolean;
+  readonly initialInstanceCount?: pulumi.Input<number>;
+  readonly minInstanceCount?: pulumi.Input<number>;
+  readonly maxInstanceCount?: pulumi.Input<number>;
+}
+
+/** What each count is called where it is set: component arguments, or stack config keys. */
+export interface CapacityNames {
+  readonly initial: string;
+  readonly min: string;
+  readonly max: string;
+}
+
+const ARGUMENT_NAMES: CapacityNames = {
+  initial: "initialInstanceCount",
+  min: "minInstanceCount",
+  max: "maxInstanceCount",
+};
+
+/** The instance counts a rollout can start from, when the program knows them (plain numbers). */
+export function rolloutCapacity(
+  s: CapacitySettings,
+  names: CapacityNames = ARGUMENT_NAMES,
+): RolloutCapacity | undefined {
+  if (s.serverless) {
+    return { serverless: true, fewest: 0, most: 0, fewestSetting: "", mostSetting: "" };
+  }
+  const initial = s.initialInstanceCount ?? 1;
+  const [fewest, most, fewestSetting, mostSetting] = s.autoscaling
+    ? [s.minInstanceCount ?? 1, s.maxInstanceCount ?? 2, names.min, names.max]
+    : [initial, initial, names.initial, names.initial];
+  if (typeof fewest !== "number" || typeof most !== "number") return undefined;
+  return { serverless: false, fewest, most, fewestSetting, mostSetting };
+}
+
+/** Refuse, before anything is created, a rollout SageMaker would refuse at the next update. */
+export function checkRollout(
+  component: string,
+  rollout: Required<SageMakerRollout>,
+  capacity: RolloutCapacity | undefined,
+): void {
+  checkOneOf(component, "rollout.type", rollout.type, ROLLOUT_TYPES);
+  checkInteger(component, "rollout.instances", rollout.instances, 1, 100);
+  checkInteger(component, "rollout.intervalMinutes", rollout.intervalMinutes, 0, 60);
+  checkInteger(component, "rollout.terminationWaitMinutes", rollout.terminationWaitMinutes, 0, 60);
+  const problem = capacity && rolloutProblem(rollout, capacity);
+  if (problem) throw new ArgumentError(`${component}: rollout: ${problem}`);
+}
+
+const plural = (n: number) => `${n} instance${n === 1 ? "" : "s"}`;
+
+/** Why SageMaker would refuse this rollout on this capacity, or undefined when it can run. */
+export function rolloutProblem(
+  rollout: SageMakerRollout,
+  capacity: RolloutCapacity,
+): string | undefined {
+  const type = rollout.type ?? DEFAULT_ROLLOUT.type;
+  const k = rollout.instances ?? DEFAULT_ROLLOUT.instances;
+  if (type === "all-at-once") return undefined;
+  if (capacity.serverless) {
+    return `a ${type} rollout needs instances: SageMaker shifts traffic by instances and a serverless endpoint has none; use all-at-once (the bake and the alarm rollback still apply)`;
+  }
+  const half = Math.floor(capacity.fewest / 2);
+  if (k > half) {
+    const what = type === "canary" ? "a canary" : "a linear step";
+    return `${what} of ${plural(k)} needs at least ${plural(2 * k)} (SageMaker shifts at most half of the variant's instances at a time), but the variant can have as few as ${plural(capacity.fewest)} (${capacity.fewestSetting}); raise ${capacity.fewestSetting} to ${2 * k} or use all-at-once`;
+  }
+  if (type === "linear" && 10 * k < capacity.most) {
+    return `a linear step of ${plural(k)} is under 10% of the ${plural(capacity.most)} the variant can reach (${capacity.mostSetting}), and SageMaker takes steps of 10-50%: use instances of at least ${Math.ceil(capacity.most / 10)}`;
+  }
+  return undefined;
+}
+
+/** Time SageMaker may take to provision the new fleet before the first step (not in its API). */
+const PROVISIONING_SECONDS = 1800;
+/** BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds' range. */
+const TIMEOUT_RANGE = [600, 28800] as const;
+
+/** Steps that bake: one for all-at-once, the canary and the rest, or each linear step at the largest count. */
+function bakes(type: RolloutType, instances: number, most: number): number {
+  if (type === "all-at-once") return 1;
+  if (type === "canary") return 2;
+  return Math.ceil(most / instances);
+}
+
+/**
+ * The longest the whole blue/green deployment may take (MaximumExecutionTimeoutInSeconds, which
+ * must exceed the waits): provisioning, every bake and the termination wait. SageMaker rolls
+ * back a deployment that runs longer.
+ */
+export function rolloutTimeoutSeconds(rollout: SageMakerRollout, most: number): number {
+  const r = { ...DEFAULT_ROLLOUT, ...rollout };
+  const seconds =
+    PROVISIONING_SECONDS +
+    bakes(r.type, r.instances, most) * r.intervalMinutes * 60 +
+    r.terminationWaitMinutes * 60;
+  return Math.min(Math.max(seconds, TIMEOUT_RANGE[0]), TIMEOUT_RANGE[1]);
+}
+
+const ROUTING = { "all-at-once": "ALL_AT_ONCE", canary: "CANARY", linear: "LINEAR" } as const;
+
+/**
+ * The endpoint's DeploymentConfig (aws-native's input shape): blue/green with the mode, its bake
+ * and timeout, and rollback on `alarmNames` (omitted when there are none: SageMaker then bakes
+ * with nothing to watch).
+ */
+export function deploymentConfigFor(
+  rollout: SageMakerRollout,
+  most: number,
+  alarmNames: pulumi.Input<string>[],
+) {
+  const r = { ...DEFAULT_ROLLOUT, ...rollout };
+  const size = { type: "INSTANCE_COUNT", value: r.instances };
+  return {
+    blueGreenUpdatePolicy: {
+      trafficRoutingConfiguration: {
+        type: ROUTING[r.type],
+        waitIntervalInSeconds: r.intervalMinutes * 60,
+        ...(r.type === "canary" ? { canarySize: size } : {}),
+        ...(r.type === "linear" ? { linearStepSize: size } : {}),
+      },
+      terminationWaitInSeconds: r.terminationWaitMinutes * 60,
+      maximumExecutionTimeoutInSeconds: rolloutTimeoutSeconds(r, most),
+    },
+    ...(alarmNames.length > 0
+      ? { autoRollbackConfiguration: { alarms: alarmNames.map((alarmName) => ({ alarmName })) } }
+      : {}),
+  };
+}
