@@ -45,8 +45,8 @@ import {
 } from "./sagemaker-endpoint-args.js";
 import { endpointRoleStatements } from "./sagemaker-role.js";
 import {
-  checkRollout,
-  DEFAULT_ROLLOUT,
+  checkEndpointRollout,
+  DEFAULT_ENDPOINT_ROLLOUT,
   deploymentConfigFor,
   rolloutCapacity,
   rolloutTimeoutSeconds,
@@ -61,7 +61,7 @@ export {
   type SageMakerEndpointArgs,
   VARIANT_NAME,
 } from "./sagemaker-endpoint-args.js";
-export type { RolloutType, SageMakerRollout } from "./sagemaker-rollout.js";
+export type { EndpointRolloutType, SageMakerRollout } from "./sagemaker-rollout.js";
 
 /** Seconds the rollout check waits past the rollout's own timeout, for SageMaker's rollback. */
 const ROLLBACK_MARGIN_SECONDS = 900;
@@ -106,9 +106,9 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
     }
     const serverless = args.serverless ?? true;
     const autoscaling = !serverless && (args.autoscaling ?? true);
-    const rollout = { ...DEFAULT_ROLLOUT, ...args.rollout };
+    const rollout = { ...DEFAULT_ENDPOINT_ROLLOUT, ...args.rollout };
     const capacity = rolloutCapacity({ ...args, serverless, autoscaling });
-    checkRollout(c, rollout, capacity);
+    checkEndpointRollout(c, rollout, capacity);
     const parent = { parent: this };
 
     const endpointName = pulumi.output(

@@ -17,12 +17,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ArgumentError, checkInteger, checkOneOf } from "./validate.js";
 
-export const ROLLOUT_TYPES = ["all-at-once", "canary", "linear"] as const;
-export type RolloutType = (typeof ROLLOUT_TYPES)[number];
+export const ENDPOINT_ROLLOUT_TYPES = ["all-at-once", "canary", "linear"] as const;
+export type EndpointRolloutType = (typeof ENDPOINT_ROLLOUT_TYPES)[number];
 
 export interface SageMakerRollout {
   /** ALL_AT_ONCE, CANARY or LINEAR traffic shifting. Default "all-at-once". */
-  readonly type?: RolloutType;
+  readonly type?: EndpointRolloutType;
   /** Canary: instances in the canary. Linear: instances per step. Default 1. */
   readonly instances?: number;
   /** Minutes each step bakes under the alarms before the next (WaitIntervalInSeconds), 0 to 60. Default 10. */
@@ -31,7 +31,7 @@ export interface SageMakerRollout {
   readonly terminationWaitMinutes?: number;
 }
 
-export const DEFAULT_ROLLOUT = {
+export const DEFAULT_ENDPOINT_ROLLOUT = {
   type: "all-at-once",
   instances: 1,
   intervalMinutes: 10,
@@ -91,28 +91,28 @@ export function rolloutCapacity(
 }
 
 /** Refuse, before anything is created, a rollout SageMaker would refuse at the next update. */
-export function checkRollout(
+export function checkEndpointRollout(
   component: string,
   rollout: Required<SageMakerRollout>,
   capacity: RolloutCapacity | undefined,
 ): void {
-  checkOneOf(component, "rollout.type", rollout.type, ROLLOUT_TYPES);
+  checkOneOf(component, "rollout.type", rollout.type, ENDPOINT_ROLLOUT_TYPES);
   checkInteger(component, "rollout.instances", rollout.instances, 1, 100);
   checkInteger(component, "rollout.intervalMinutes", rollout.intervalMinutes, 0, 60);
   checkInteger(component, "rollout.terminationWaitMinutes", rollout.terminationWaitMinutes, 0, 60);
-  const problem = capacity && rolloutProblem(rollout, capacity);
+  const problem = capacity && endpointRolloutProblem(rollout, capacity);
   if (problem) throw new ArgumentError(`${component}: rollout: ${problem}`);
 }
 
 const plural = (n: number) => `${n} instance${n === 1 ? "" : "s"}`;
 
 /** Why SageMaker would refuse this rollout on this capacity, or undefined when it can run. */
-export function rolloutProblem(
+export function endpointRolloutProblem(
   rollout: SageMakerRollout,
   capacity: RolloutCapacity,
 ): string | undefined {
-  const type = rollout.type ?? DEFAULT_ROLLOUT.type;
-  const k = rollout.instances ?? DEFAULT_ROLLOUT.instances;
+  const type = rollout.type ?? DEFAULT_ENDPOINT_ROLLOUT.type;
+  const k = rollout.instances ?? DEFAULT_ENDPOINT_ROLLOUT.instances;
   if (type === "all-at-once") return undefined;
   if (capacity.serverless) {
     return `a ${type} rollout needs instances: SageMaker shifts traffic by instances and a serverless endpoint has none; use all-at-once (the bake and the alarm rollback still apply)`;
@@ -134,7 +134,7 @@ const PROVISIONING_SECONDS = 1800;
 const TIMEOUT_RANGE = [600, 28800] as const;
 
 /** Steps that bake: one for all-at-once, the canary and the rest, or each linear step at the largest count. */
-function bakes(type: RolloutType, instances: number, most: number): number {
+function bakes(type: EndpointRolloutType, instances: number, most: number): number {
   if (type === "all-at-once") return 1;
   if (type === "canary") return 2;
   return Math.ceil(most / instances);
@@ -146,7 +146,7 @@ function bakes(type: RolloutType, instances: number, most: number): number {
  * back a deployment that runs longer.
  */
 export function rolloutTimeoutSeconds(rollout: SageMakerRollout, most: number): number {
-  const r = { ...DEFAULT_ROLLOUT, ...rollout };
+  const r = { ...DEFAULT_ENDPOINT_ROLLOUT, ...rollout };
   const seconds =
     PROVISIONING_SECONDS +
     bakes(r.type, r.instances, most) * r.intervalMinutes * 60 +
@@ -166,7 +166,7 @@ export function deploymentConfigFor(
   most: number,
   alarmNames: pulumi.Input<string>[],
 ) {
-  const r = { ...DEFAULT_ROLLOUT, ...rollout };
+  const r = { ...DEFAULT_ENDPOINT_ROLLOUT, ...rollout };
   const size = { type: "INSTANCE_COUNT", value: r.instances };
   return {
     blueGreenUpdatePolicy: {

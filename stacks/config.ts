@@ -5,7 +5,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ROLLOUT_TYPES, rolloutCapacity, rolloutProblem } from "../components/sagemaker-rollout.js";
 import {
   DEFAULT_ROLLOUT,
   deploymentConfigName,
@@ -13,6 +12,11 @@ import {
   ROLLOUT_TYPES,
   rolloutProblem,
 } from "../components/lambda-rollout.js";
+import {
+  ENDPOINT_ROLLOUT_TYPES,
+  endpointRolloutProblem,
+  rolloutCapacity,
+} from "../components/sagemaker-rollout.js";
 import {
   LOG_RETENTION_DAYS,
   NAME_RULES,
@@ -122,7 +126,7 @@ const imageSchema = z
 /** `sagemaker.rollout`: how a new model or image reaches the endpoint's traffic (components/sagemaker-rollout.ts). */
 const sagemakerRolloutSchema = z
   .object({
-    type: z.enum(ROLLOUT_TYPES).default("all-at-once"),
+    type: z.enum(ENDPOINT_ROLLOUT_TYPES).default("all-at-once"),
     instances: int(1, 100).default(1),
     intervalMinutes: int(0, 60).default(10),
     terminationWaitMinutes: int(0, 60).default(0),
@@ -167,7 +171,7 @@ const sagemakerSchema = z
       },
       { initial: key("instanceCount"), min: key("minInstances"), max: key("maxInstances") },
     );
-    const problem = capacity && rolloutProblem(s.rollout, capacity);
+    const problem = capacity && endpointRolloutProblem(s.rollout, capacity);
     if (problem) ctx.addIssue({ code: "custom", message: problem, path: ["rollout", "type"] });
   });
 

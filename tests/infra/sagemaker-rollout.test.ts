@@ -11,7 +11,10 @@ import {
   SageMakerEndpoint,
   type SageMakerEndpointArgs,
 } from "../../components/sagemaker-endpoint.js";
-import { type RolloutCapacity, rolloutProblem } from "../../components/sagemaker-rollout.js";
+import {
+  endpointRolloutProblem,
+  type RolloutCapacity,
+} from "../../components/sagemaker-rollout.js";
 import { ArgumentError } from "../../components/validate.js";
 import { ConfigError, parseStackConfig } from "../../stacks/config.js";
 import { runStack, stackConfigFile } from "../helpers/iam-programs.js";
@@ -235,8 +238,11 @@ describe("SageMakerEndpoint rollouts", () => {
             mostSetting: "max",
           };
           const fits = instances / fewest <= 0.5 && (type === "canary" || instances / most >= 0.1);
-          assert.equal(rolloutProblem({ type, instances }, capacity) === undefined, fits);
-          assert.equal(rolloutProblem({ type: "all-at-once", instances }, capacity), undefined);
+          assert.equal(endpointRolloutProblem({ type, instances }, capacity) === undefined, fits);
+          assert.equal(
+            endpointRolloutProblem({ type: "all-at-once", instances }, capacity),
+            undefined,
+          );
         },
       ),
     );
