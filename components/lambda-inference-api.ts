@@ -229,6 +229,8 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
                 allowOrigins: origins,
                 allowMethods: ["GET", "POST", "OPTIONS"],
                 allowHeaders: ["content-type"],
+                // the browser lets the page read which model answered
+                exposeHeaders: ["x-model-version"],
                 maxAge: 3600,
               }
             : undefined,

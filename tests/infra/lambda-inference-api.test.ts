@@ -229,6 +229,7 @@ describe("LambdaInferenceApi", () => {
       allowOrigins: ["https://app.example.com"],
       allowMethods: ["GET", "POST", "OPTIONS"],
       allowHeaders: ["content-type"],
+      exposeHeaders: ["x-model-version"],
       maxAge: 3600,
     });
   });
