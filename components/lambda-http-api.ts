@@ -77,6 +77,8 @@ export function createHttpApi(name: string, args: HttpApiArgs, parent: pulumi.Re
               allowOrigins: origins,
               allowMethods: ["GET", "POST", "OPTIONS"],
               allowHeaders: ["content-type"],
+              // the browser lets the page read which model answered
+              exposeHeaders: ["x-model-version"],
               maxAge: 3600,
             }
           : undefined,

@@ -1,12 +1,16 @@
 /**
  * The Lambda behind API Gateway, as a factory: where the model comes from, the logger and the
  * metrics are given, so tests build handlers for any situation and lambda.ts builds the real one.
+ * Once the model is loaded, every answer carries `x-model-version` and every metric is written
+ * twice: under its dimensions as before, and under those and ModelVersion, so that a canary's
+ * numbers are told apart from the stable version's. Before, neither (there is no version yet).
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import type { Predictor } from "../core/predictor.js";
 import { errorBody, HttpError, toHttpError } from "../serving/errors.js";
+import { modelVersionHeaders } from "../serving/model-version-headers.js";
 import { predictFromBody } from "../serving/predict-api.js";
 import { corsHeaders, PREFLIGHT_HEADERS } from "./cors.js";
 import { type ApiEvent, type ApiRequest, toApiRequest } from "./events.js";
@@ -24,6 +28,17 @@ export type ApiHandler = (event: ApiEvent, context: Context) => Promise<APIGatew
 
 const ROUTES: Record<string, string> = { "/predict": "POST", "/health": "GET" };
 
+/**
+ * Also give the metrics stored in `metrics` the dimension set of its first one plus ModelVersion:
+ * a series per version beside the one the dashboard and the alarms read. `first` declares that
+ * first set when it holds only the default dimensions (Powertools writes the defaults alone only
+ * when there is no other set).
+ */
+function perModelVersion(metrics: Metrics, modelVersion: string, first?: "defaults"): Metrics {
+  if (first === "defaults") metrics.addDimensions({});
+  return metrics.addDimensions({ ModelVersion: modelVersion });
+}
+
 export function createApiHandler({
   loadModel,
   logger,
@@ -33,10 +48,13 @@ export function createApiHandler({
   // One load per execution environment, started now so warm invocations only predict. A failed
   // load is forgotten, so the next invocation tries again instead of failing forever.
   let loading: Promise<Predictor> | undefined;
+  /** The model once loaded: the version every answer and metric names from then on. */
+  let loaded: Predictor | undefined;
   const model = (): Promise<Predictor> => {
     loading ??= loadModel().then(
       (predictor) => {
         logger.info("model loaded", { model_version: predictor.modelVersion });
+        loaded = predictor;
         return predictor;
       },
       (error: Error) => {
@@ -119,13 +137,16 @@ export function createApiHandler({
       if (error.status === 405) headers.allow = ROUTES[request?.path ?? ""] ?? "";
       if (status >= 500 && error.code === "internal")
         logger.error("request failed", thrown as Error);
-      metrics
-        .singleMetric()
-        .addDimension("error_code", error.code)
-        .addMetric("errors", MetricUnit.Count, 1);
+      const errors = metrics.singleMetric().addDimension("error_code", error.code);
+      if (loaded !== undefined) perModelVersion(errors, loaded.modelVersion);
+      errors.addMetric("errors", MetricUnit.Count, 1);
     }
     const millis = performance.now() - started;
     Object.assign(headers, corsHeaders(corsOrigins, request?.headers.origin));
+    if (loaded !== undefined) {
+      Object.assign(headers, modelVersionHeaders(loaded.modelVersion));
+      perModelVersion(metrics, loaded.modelVersion, "defaults");
+    }
     if (rows > 0) metrics.addMetric("predictions", MetricUnit.Count, rows);
     metrics.addMetric("latency", MetricUnit.Milliseconds, millis);
     metrics.publishStoredMetrics();

@@ -6,7 +6,8 @@
  * what is wrong; headers past the server's limit are a 431, as they are on the server.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
 import { checkBodyEncoding } from "../serving/body-encoding.js";
 import { HttpError } from "../serving/errors.js";
 import { decodeUtf8Body } from "../serving/utf8-body.js";
@@ -22,29 +23,37 @@ export interface ApiRequest {
   requestId: string | undefined;
 }
 
+const nonEmpty = () => z.string().check(z.minLength(1));
+
 const common = {
-  headers: z.record(z.string(), z.string()).nullish(),
-  body: z.string().nullish(),
-  isBase64Encoded: z.boolean().optional(),
+  headers: z.nullish(z.record(z.string(), z.string())),
+  body: z.nullish(z.string()),
+  isBase64Encoded: z.optional(z.boolean()),
 };
 
 const v2Event = z.object({
   ...common,
   version: z.literal("2.0"),
-  rawPath: z.string().min(1),
+  rawPath: nonEmpty(),
   requestContext: z.object({
-    http: z.object({ method: z.string().min(1) }),
-    stage: z.string().optional(),
-    requestId: z.string().optional(),
+    http: z.object({ method: nonEmpty() }),
+    stage: z.optional(z.string()),
+    requestId: z.optional(z.string()),
   }),
 });
 
 const v1Event = z.object({
   ...common,
-  httpMethod: z.string().min(1),
-  path: z.string().min(1),
-  requestContext: z.object({ requestId: z.string().optional() }),
+  httpMethod: nonEmpty(),
+  path: nonEmpty(),
+  requestContext: z.object({ requestId: z.optional(z.string()) }),
 });
+
+/**
+ * zod/mini loads no locale (its messages are "Invalid input"): the English one is given per parse,
+ * so the messages are full zod's, without z.config changing them for every schema in the process.
+ */
+const ENGLISH = { error: en().localeError };
 
 /**
  * The most header bytes (names and values, UTF-8) an event may carry: node's limit, which the
@@ -58,7 +67,7 @@ function badEvent(problem: string): HttpError {
 }
 
 /** Why `event` is refused, from the first issue zod found, in the event's own field names. */
-function describeIssue(error: z.ZodError): string {
+function describeIssue(error: z.core.$ZodError): string {
   // the event is an object (checked first), so every issue is at one of its fields
   const issue = error.issues[0] as z.core.$ZodIssue;
   return `${issue.path.join(".")}: ${issue.message}`;
@@ -88,7 +97,7 @@ export function toApiRequest(event: unknown): ApiRequest {
   if (typeof event !== "object" || event === null || Array.isArray(event))
     throw badEvent(`expected an object, got ${event === null ? "null" : typeof event}`);
   const isV2 = (event as { version?: unknown }).version === "2.0";
-  const parsed = (isV2 ? v2Event : v1Event).safeParse(event);
+  const parsed = (isV2 ? v2Event : v1Event).safeParse(event, ENGLISH);
   if (!parsed.success) throw badEvent(describeIssue(parsed.error));
   const data = parsed.data;
   const headers: Record<string, string> = {};

@@ -403,6 +403,9 @@ start_serving() {
   local serve_port ready=""
   serve_port=$(free_port)
   SERVE=$1
+  # the /invocations answers the checks get, for the summary the server logs at its stop
+  sent_invocations=0
+  sent_client_errors=0
   pm run -d --name "$SERVE" --network host "${PIN[@]}" \
     -v "$W/model:/opt/ml/model:ro" -e "SAGEMAKER_BIND_TO_PORT=$serve_port" \
     "$2" serve >/dev/null || fatal "serve: podman run … serve ($2)"
@@ -454,6 +457,10 @@ expect() {
   got=$(req "$@")
   status=${got%% *}
   type=${got#* }
+  if [[ $2 == /invocations ]]; then
+    sent_invocations=$((sent_invocations + 1))
+    if [[ $status == 4* ]]; then sent_client_errors=$((sent_client_errors + 1)); fi
+  fi
   if [[ $status == "$want_status" && ${type%%;*} == "$want_type" ]] &&
     { ((${#body_check[@]} == 0)) || "${body_check[@]}"; }; then
     pass "$name"
@@ -496,6 +503,15 @@ expect "serve: GET /execution-parameters → MaxConcurrentTransforms, BatchStrat
 expect "serve: the model served is the one mounted (model_version $model_version)" 200 application/json \
   jq -e --arg v "$model_version" '.model_version == $v' -- \
   POST /invocations application/json application/json "$SETOSA"
+# InvokeEndpoint hands its caller no header of the container's but the custom attributes
+attributes=$(curl -s -o /dev/null -D - -H 'Content-Type: text/csv' --data-binary "$CSV" "$URL/invocations" |
+  tr -d '\r' | awk -F': ' 'tolower($1) == "x-amzn-sagemaker-custom-attributes" { print $2 }')
+sent_invocations=$((sent_invocations + 1))
+if [[ $attributes == "model-version=$model_version" ]]; then
+  pass "serve: /invocations answers with X-Amzn-SageMaker-Custom-Attributes: $attributes"
+else
+  fail "serve: X-Amzn-SageMaker-Custom-Attributes: model-version=$model_version" "got '$attributes'"
+fi
 
 # check_serving_uid WANT: the serving process's uid, read from the host's /proc
 check_serving_uid() {
@@ -520,6 +536,19 @@ stop_serving() {
   else
     fail "serve: SIGTERM → exit 0 before the SIGKILL timeout" "exit $exit_code after ${stop_ms} ms" \
       "$(pm logs "$SERVE" 2>&1 | tail -n 5)"
+  fi
+  # the invocations summary: one line a minute and one at the stop, summed in case of a minute
+  local summary
+  summary=$(pm logs "$SERVE" 2>/dev/null | { grep -F '"msg":"invocations summary"' || true; } |
+    jq -sc '{lines: length, versions: (map(.modelVersion) | unique),
+      invocations: (map(.invocations) | add), clientErrors: (map(.clientErrors) | add),
+      serverErrors: (map(.serverErrors) | add)}')
+  if jq -e --arg v "$model_version" --argjson n "$sent_invocations" --argjson c "$sent_client_errors" \
+    '.lines >= 1 and .versions == [$v] and .invocations == $n and .clientErrors == $c and .serverErrors == 0' \
+    <<<"$summary" >/dev/null; then
+    pass "serve: the invocations summary at the stop counts the $sent_invocations /invocations answers ($sent_client_errors 4xx) of model $model_version"
+  else
+    fail "serve: invocations summary of $sent_invocations answers, $sent_client_errors 4xx" "got $summary"
   fi
   pm rm "$SERVE" >/dev/null
   SERVE=""

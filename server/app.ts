@@ -2,7 +2,9 @@
  * The HTTP server: API Gateway's routes (`POST /predict`, `GET /health`) and SageMaker's
  * (`GET /ping`, `POST /invocations`, `GET /execution-parameters`), all on one predictor, on
  * plain node:http (docs/decisions/0003-http-server.md says why not fastify). The same app runs
- * locally (`iris-mlops serve`) and in the SageMaker container.
+ * locally (`iris-mlops serve`) and in the SageMaker container. Every answer carries
+ * `x-model-version`; /invocations's predictions also SageMaker's custom attributes, and its
+ * answers are counted in the invocations summary (server/invocations-summary.ts).
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Predictor } from "../core/predictor.js";
@@ -22,11 +24,13 @@ import {
   INVOCATIONS_MAX_BODY_BYTES,
   INVOCATIONS_MAX_PAYLOAD_MB,
 } from "../serving/limits.js";
+import { invocationAttributes, modelVersionHeaders } from "../serving/model-version-headers.js";
 import { predictFromBody } from "../serving/predict-api.js";
 import { AnswerText } from "./answer-text.js";
 import { readBody } from "./body.js";
 import { createHttpServer, DEFAULT_TIMEOUTS, type Timeouts } from "./http-server.js";
 import { DEFAULT_IN_FLIGHT, InFlight, type InFlightBudget } from "./in-flight.js";
+import { InvocationsSummary } from "./invocations-summary.js";
 import { type Logger, silentLogger } from "./log.js";
 import { checkBodyHeaders } from "./media-type.js";
 import { JSON_UTF8, Responder } from "./reply.js";
@@ -55,7 +59,10 @@ export interface App {
   readonly server: Server;
   /** Listen on host:port; resolves with the address as a URL, e.g. `http://127.0.0.1:8080`. */
   listen(options: { host: string; port: number }): Promise<string>;
-  /** Stop accepting, finish the requests in flight, close every connection. */
+  /**
+   * Stop accepting, finish the requests in flight, close every connection, then write the
+   * invocations summary of what was answered since its last line.
+   */
   close(): Promise<void>;
   /** The bytes and requests in flight now, against their budget (server/in-flight.ts). */
   readonly inFlight: Readonly<Pick<InFlight, "bytes" | "requests" | "budget">>;
@@ -93,7 +100,10 @@ export function buildApp({
 }: AppOptions): App {
   const allTimeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
   const inFlight = new InFlight({ ...DEFAULT_IN_FLIGHT, ...budget });
-  const reply = new Responder(logger, inFlight, allTimeouts.writeMs);
+  const version = predictor.modelVersion;
+  const reply = new Responder(logger, inFlight, allTimeouts.writeMs, modelVersionHeaders(version));
+  const summary = new InvocationsSummary(logger);
+  const attributes = invocationAttributes(version);
   const predictBody = { limit: API_MAX_BODY_BYTES, inFlight, invalidUtf8: "bad_json" } as const;
   const jsonBody = {
     limit: INVOCATIONS_MAX_BODY_BYTES,
@@ -109,7 +119,7 @@ export function buildApp({
   // the answers that never change are serialised once
   const health = JSON.stringify({
     status: "ok",
-    model_version: predictor.modelVersion,
+    model_version: version,
     verified_by: predictor.verification,
   });
   const executionParameters = JSON.stringify({
@@ -164,6 +174,7 @@ export function buildApp({
   // /invocations reads the body as its Content-Type says and answers as Accept asks; a large
   // batch is read, predicted and written in slices that let other requests in between
   function invocations(req: IncomingMessage, res: ServerResponse): void {
+    summary.track(res, version);
     checkBodyHeaders(req.headers);
     const type = req.headers["content-type"];
     const input = requestType(type);
@@ -197,7 +208,7 @@ export function buildApp({
    */
   function answerRows(res: ServerResponse, source: RowSource, output: MediaType): void {
     const bodyBytes = inFlight.heldBy(res);
-    const format = invocationFormatter(output, predictor.modelVersion);
+    const format = invocationFormatter(output, version);
     const answer = AnswerText.reserved(format, source.rows, (bytes) =>
       inFlight.reserve(res, bytes),
     );
@@ -228,7 +239,7 @@ export function buildApp({
           return;
         }
         inFlight.release(res, bodyBytes);
-        reply.stream(res, 200, CONTENT_TYPES[output], answer);
+        reply.stream(res, 200, CONTENT_TYPES[output], answer, attributes);
       },
       { stopped: () => res.destroyed },
     );
@@ -263,6 +274,12 @@ export function buildApp({
     log: logger,
     server: http.server,
     listen: http.listen,
-    close: http.close,
+    close: async () => {
+      try {
+        await http.close();
+      } finally {
+        summary.stop();
+      }
+    },
   };
 }

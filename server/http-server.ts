@@ -86,6 +86,13 @@ const INVALID_TRANSFER_ENCODING = rawError(
   "the request's Transfer-Encoding is not valid: chunked must be its last coding, named once, and Content-Length must not come with it (RFC 9112 §6.1, §6.3); send the body with Content-Length or Transfer-Encoding: chunked",
 );
 
+/** `raw` with `lines` (header lines, each ending in CRLF) after its status line. */
+function withHeaderLines(raw: string, lines: string): string {
+  if (lines === "") return raw;
+  const end = raw.indexOf("\r\n") + 2;
+  return raw.slice(0, end) + lines + raw.slice(end);
+}
+
 /** What to answer an error node raised while parsing. */
 function clientErrorAnswer(error: NodeJS.ErrnoException & { reason?: string }): string {
   if (error.code === "HPE_INVALID_TRANSFER_ENCODING")
@@ -122,7 +129,11 @@ function afterEarlierAnswers(
  * closed. When the broken request already has its answer (a 413 while its body was being
  * discarded), it gets no second one.
  */
-function onClientError(error: NodeJS.ErrnoException, socket: TrackedSocket): void {
+function onClientError(
+  error: NodeJS.ErrnoException,
+  socket: TrackedSocket,
+  headerLines: string,
+): void {
   if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy();
     return;
@@ -134,7 +145,7 @@ function onClientError(error: NodeJS.ErrnoException, socket: TrackedSocket): voi
     return;
   }
   if (own !== undefined) markAnswered(own);
-  const answer = clientErrorAnswer(error);
+  const answer = withHeaderLines(clientErrorAnswer(error), headerLines);
   afterEarlierAnswers(socket, own, () => socket.write(answer, () => socket.destroy()));
 }
 
@@ -224,12 +235,18 @@ export function createHttpServer(
     requireHostHeader: false,
   });
   const connections = new Connections(server, maxConnections);
+  // the answers written straight to the socket carry the headers of every answer too
+  const headerLines = Object.entries(reply.everyAnswer)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     (req.socket as TrackedSocket)[lastResponse] = res;
     connections.busy(req, res);
     if (req.headers.host === undefined && req.httpVersionMinor === 1) {
       markAnswered(res);
-      afterEarlierAnswers(req.socket as TrackedSocket, res, () => req.socket.end(NO_HOST));
+      afterEarlierAnswers(req.socket as TrackedSocket, res, () =>
+        req.socket.end(withHeaderLines(NO_HOST, headerLines)),
+      );
       return;
     }
     const refused = refusedHeaders(req);
@@ -245,7 +262,9 @@ export function createHttpServer(
     awaitContinue(res);
     listener(req, res);
   });
-  server.on("clientError", onClientError);
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: TrackedSocket) =>
+    onClientError(error, socket, headerLines),
+  );
   server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
     (req.socket as TrackedSocket)[lastResponse] = res;
     reply.error(
@@ -260,7 +279,7 @@ export function createHttpServer(
   });
   server.on("connect", (_req: IncomingMessage, socket: Socket) => {
     socket.on("error", () => socket.destroy());
-    socket.end(CONNECT);
+    socket.end(withHeaderLines(CONNECT, headerLines));
   });
 
   return {

@@ -1,8 +1,9 @@
 /**
  * The server's log: JSON lines in pino's shape (numeric `level`, `time` in epoch ms, `pid`,
  * `hostname`, `msg` last; an error under `err` as {type, message, stack}), so pino-pretty and
- * log queries written for the fastify server keep working. The server logs at start, at stop and
- * for every 5xx; never once per request.
+ * log queries written for the fastify server keep working. The server logs at start, at stop,
+ * for every 5xx and once a minute the invocations summary (server/invocations-summary.ts); never
+ * once per request.
  */
 import { hostname } from "node:os";
 

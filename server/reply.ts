@@ -11,6 +11,9 @@
  *
  * A large /invocations answer is the exception: it is written a slice at a time as the socket
  * takes it (`stream`), so that one nobody reads holds a slice, not tens of megabytes.
+ *
+ * Every answer carries the headers given as `everyAnswer` (the model's version), whichever route
+ * or refusal it comes from.
  */
 import { randomUUID } from "node:crypto";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
@@ -55,6 +58,8 @@ export class Responder {
     private readonly inFlight: InFlight,
     /** How long a big answer may take to be read by the client before it is cut off. */
     private readonly writeMs: number,
+    /** Headers on every answer, e.g. `x-model-version`. */
+    readonly everyAnswer: Readonly<Record<string, string>> = {},
   ) {}
 
   send(
@@ -72,7 +77,7 @@ export class Responder {
       return;
     }
     (res as Answerable)[answered] = true;
-    const headers = answerHeaders(type, bytes);
+    const headers = answerHeaders(type, bytes, this.everyAnswer);
     if (extra !== undefined) Object.assign(headers, extra);
     if (this.pending.length === 0) setImmediate(this.flush);
     this.pending.push(res, status, headers, body);
@@ -84,17 +89,24 @@ export class Responder {
    * slice in the server, and one that is read goes out at the socket's pace. A small one is
    * sent whole, with the others of this turn.
    */
-  stream(res: ServerResponse, status: number, type: string, text: SlicedText): void {
+  stream(
+    res: ServerResponse,
+    status: number,
+    type: string,
+    text: SlicedText,
+    extra?: OutgoingHttpHeaders,
+  ): void {
     if (text.bytes <= BIG_ANSWER_BYTES) {
       let whole = "";
       for (let slice = text.slice(); slice !== undefined; slice = text.slice()) whole += slice;
-      this.send(res, status, type, whole);
+      this.send(res, status, type, whole, extra);
       return;
     }
     if ((res as Answerable)[answered] || res.destroyed) return;
     (res as Answerable)[answered] = true;
     this.cutIfUnread(res);
-    const headers = answerHeaders(type, text.bytes);
+    const headers = answerHeaders(type, text.bytes, this.everyAnswer);
+    if (extra !== undefined) Object.assign(headers, extra);
     if (this.closing) headers.connection = "close";
     // a slice of the answer per turn, in turn with the batches being predicted (slices.ts)
     const pump: Slice = () => {
@@ -204,11 +216,15 @@ export class Responder {
   }
 }
 
-function answerHeaders(type: string | undefined, bytes: number): OutgoingHttpHeaders {
+function answerHeaders(
+  type: string | undefined,
+  bytes: number,
+  everyAnswer: Readonly<Record<string, string>>,
+): OutgoingHttpHeaders {
   // a string, not a number: node checks header values with a regular expression, slowly for
   // anything but a string
   const length = `${bytes}`;
   return type === undefined
-    ? { "content-length": length }
-    : { "content-type": type, "content-length": length };
+    ? { "content-length": length, ...everyAnswer }
+    : { "content-type": type, "content-length": length, ...everyAnswer };
 }

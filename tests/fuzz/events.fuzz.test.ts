@@ -25,6 +25,9 @@ const noMetrics = {
   addDimension() {
     return this;
   },
+  addDimensions() {
+    return this;
+  },
   singleMetric() {
     return this;
   },

@@ -163,5 +163,24 @@ describe("handlers/lambda.ts (the deployed module, model from s3rver)", () => {
       assert.equal(log?.correlation_id, "bad-1");
       assert.equal(log?.status, 400);
     });
+
+    it("say which model answered: x-model-version, and ModelVersion on the metrics", async () => {
+      for (const [body, status] of [
+        [JSON.stringify(SETOSA), 200],
+        ["{", 400],
+      ] as const) {
+        const [result, out] = await captureOutput(() =>
+          handler(apiEvent("2.0", { method: "POST", path: "/predict", body }), lambdaContext()),
+        );
+        assert.equal(result.statusCode, status, result.body);
+        assert.equal(parseResult(result).headers["x-model-version"], model.modelVersion);
+        const [latency] = metricsNamed(out, "latency");
+        assert.deepEqual(
+          latency?.dimensionSets.map((set) => set.ModelVersion),
+          [undefined, model.modelVersion],
+        );
+        assert.equal(latency?.dimensionSets[1]?.function_name, "iris-mlops-api");
+      }
+    });
   });
 });

@@ -9,7 +9,10 @@ export interface EmfMetric {
   unit: string;
   value: unknown;
   namespace: string;
+  /** The values of the first dimension set. */
   dimensions: Record<string, unknown>;
+  /** Every dimension set the metric is published under, each with its values. */
+  dimensionSets: Record<string, unknown>[];
 }
 
 export interface Captured {
@@ -106,6 +109,9 @@ function emfMetrics(record: Record<string, unknown>): EmfMetric[] {
       namespace: directive.Namespace,
       dimensions: Object.fromEntries(
         (directive.Dimensions[0] ?? []).map((name) => [name, record[name]]),
+      ),
+      dimensionSets: directive.Dimensions.map((set) =>
+        Object.fromEntries(set.map((name) => [name, record[name]])),
       ),
     })),
   );

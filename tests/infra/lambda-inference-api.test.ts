@@ -230,6 +230,7 @@ describe("LambdaInferenceApi", () => {
       allowOrigins: ["https://app.example.com"],
       allowMethods: ["GET", "POST", "OPTIONS"],
       allowHeaders: ["content-type"],
+      exposeHeaders: ["x-model-version"],
       maxAge: 3600,
     });
   });

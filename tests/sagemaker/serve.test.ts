@@ -9,6 +9,7 @@ import { MANIFEST, sha256 } from "../../core/artifact.js";
 import { keyFingerprint } from "../../core/signature.js";
 import { loadEndpointModel } from "../../sagemaker/serve.js";
 import { signArtifact } from "../../training/write.js";
+import { AppServers } from "../helpers/app-servers.js";
 import { resealWithCompiled } from "../helpers/archive.js";
 import { type TrainedModel, trainedModel, unpackedFolder } from "../helpers/trained.js";
 
@@ -60,6 +61,27 @@ describe("sagemaker/serve.ts: the model SageMaker unpacked into /opt/ml/model", 
     const predictor = await loadEndpointModel(signed, { MODEL_PUBLIC_KEY: pem });
     assert.equal(predictor.verification, `signature by key ${keyFingerprint(publicKey)}`);
     await assert.rejects(loadEndpointModel(dir, { MODEL_PUBLIC_KEY: pem }), /it is not signed/);
+  });
+
+  it("serves it with the model's version in the custom attributes InvokeEndpoint hands back", async () => {
+    const servers = new AppServers();
+    try {
+      const predictor = await loadEndpointModel(dir, { MODEL_MANIFEST_SHA256: manifestSha256 });
+      const { port } = await servers.serve(predictor);
+      const res = await fetch(`http://127.0.0.1:${port}/invocations`, {
+        method: "POST",
+        headers: { "content-type": "text/csv", accept: "text/csv" },
+        body: "5.1,3.5,1.4,0.2\n",
+      });
+      assert.equal(res.status, 200, await res.text());
+      assert.equal(
+        res.headers.get("x-amzn-sagemaker-custom-attributes"),
+        `model-version=${model.predictor.modelVersion}`,
+      );
+      assert.equal(res.headers.get("x-model-version"), model.predictor.modelVersion);
+    } finally {
+      await servers.closeAll();
+    }
   });
 
   it("loads on MODEL_ALLOW_UNVERIFIED=true, labelled as the opt-in it is", async () => {

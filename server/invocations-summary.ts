@@ -1,0 +1,98 @@
+/**
+ * The container's own metrics per model version (AWS/SageMaker's know only the endpoint and the
+ * variant): the /invocations answers counted as they go, and written as one log line per model
+ * version, `"msg":"invocations summary"`, once per interval in which there were any and once at
+ * stop. The stack turns the lines into CloudWatch metrics with log metric filters, so a
+ * canary's errors and latency are told apart from the stable version's (docs/container.md).
+ * A counter per answer; never a log line per request.
+ */
+import type { ServerResponse } from "node:http";
+import type { Logger } from "./log.js";
+
+/** CloudWatch alarms that guard a rollout's bake use 60 s periods: one line per period. */
+export const SUMMARY_INTERVAL_MS = 60_000;
+
+interface Counts {
+  invocations: number;
+  /** 4xx answers. */
+  clientErrors: number;
+  /** 5xx answers. */
+  serverErrors: number;
+  /** Server-side time to answer, from the request's headers to the answer's last byte. */
+  latencyMsSum: number;
+  latencyMsMax: number;
+}
+
+/** Milliseconds to the microsecond: what a log line needs. */
+const micros = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+export class InvocationsSummary {
+  private counts = new Map<string, Counts>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly log: Logger,
+    intervalMs: number = SUMMARY_INTERVAL_MS,
+  ) {
+    this.timer = setInterval(() => this.flush(), intervalMs);
+    // a server with nothing else to do stops; the last counts are written by stop()
+    this.timer.unref();
+  }
+
+  /**
+   * Count the answer to `res` by `modelVersion` once it has gone. A request whose connection
+   * ended before an answer was started (the client went away; a pipelined request queued behind
+   * it, which gets no 'close' at all, server/gone.ts) has no status to count.
+   */
+  track(res: ServerResponse, modelVersion: string): void {
+    const started = performance.now();
+    res.once("close", () => {
+      if (res.headersSent) this.count(modelVersion, res.statusCode, performance.now() - started);
+    });
+  }
+
+  count(modelVersion: string, status: number, latencyMs: number): void {
+    let counts = this.counts.get(modelVersion);
+    if (counts === undefined) {
+      counts = {
+        invocations: 0,
+        clientErrors: 0,
+        serverErrors: 0,
+        latencyMsSum: 0,
+        latencyMsMax: 0,
+      };
+      this.counts.set(modelVersion, counts);
+    }
+    counts.invocations++;
+    if (status >= 500) counts.serverErrors++;
+    else if (status >= 400) counts.clientErrors++;
+    counts.latencyMsSum += latencyMs;
+    if (latencyMs > counts.latencyMsMax) counts.latencyMsMax = latencyMs;
+  }
+
+  /** Write one line per model version counted since the last one, and start again from zero. */
+  flush(): void {
+    const counts = this.counts;
+    if (counts.size === 0) return;
+    this.counts = new Map();
+    for (const [modelVersion, c] of counts) {
+      this.log.info(
+        {
+          modelVersion,
+          invocations: c.invocations,
+          clientErrors: c.clientErrors,
+          serverErrors: c.serverErrors,
+          latencyMsSum: micros(c.latencyMsSum),
+          latencyMsMax: micros(c.latencyMsMax),
+        },
+        "invocations summary",
+      );
+    }
+  }
+
+  /** Stop the timer and write what was counted since the last line. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.flush();
+  }
+}
