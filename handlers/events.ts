@@ -7,7 +7,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
 import * as z from "zod/mini";
-import en from "zod/v4/locales/en.js";
+import { ENGLISH } from "../core/zod-english.js";
 import { checkBodyEncoding } from "../serving/body-encoding.js";
 import { HttpError } from "../serving/errors.js";
 import { decodeUtf8Body } from "../serving/utf8-body.js";
@@ -48,12 +48,6 @@ const v1Event = z.object({
   path: nonEmpty(),
   requestContext: z.object({ requestId: z.optional(z.string()) }),
 });
-
-/**
- * zod/mini loads no locale (its messages are "Invalid input"): the English one is given per parse,
- * so the messages are full zod's, without z.config changing them for every schema in the process.
- */
-const ENGLISH = { error: en().localeError };
 
 /**
  * The most header bytes (names and values, UTF-8) an event may carry: node's limit, which the

@@ -537,3 +537,22 @@ describe("artifact: refused, with an ArtifactError naming the file", () => {
     }
   });
 });
+
+describe("artifact messages in a process of their own", () => {
+  // zod/mini has no locale of its own: its messages read "Invalid input" unless full zod is
+  // loaded in the same process, as it is in this test runner but not in the CLI or the container
+  it("say what the manifest's field should be, with no full zod loaded", () => {
+    const program = `
+      const { verifyArtifact } = require(${JSON.stringify(join(process.cwd(), "core/artifact.ts"))});
+      const files = new Map([["manifest.json", Buffer.from(JSON.stringify({ format: "x", files: {} }))]]);
+      try { verifyArtifact(files); } catch (err) { console.log(err.message); }`;
+    const out = execFileSync(process.execPath, ["--import", "tsx", "-e", program], {
+      encoding: "utf8",
+      env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    assert.match(
+      out,
+      /manifest\.json is malformed at format: Invalid input: expected "iris-mlops\.model\/1"/,
+    );
+  });
+});
