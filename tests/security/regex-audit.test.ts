@@ -60,7 +60,7 @@ const CONFIGURATION_ONLY: Record<string, string> = {
   "components/context-hash.ts":
     ".dockerignore patterns and file paths of the repository, read at `pulumi up`",
   "components/model-bucket.ts": "the stack's name, cut to 36 characters first",
-  "components/sagemaker-endpoint.ts": "the stack's resource name, cut to 63 characters first",
+  "components/sagemaker-endpoint-args.ts": "the stack's resource name, cut to 63 characters first",
   "components/training-image.ts": "the Pulumi project and stack names",
 };
 
