@@ -21,6 +21,7 @@ import {
   ResourceNotFoundException,
   TooManyRequestsException,
 } from "@aws-sdk/client-lambda";
+import { DescribeEndpointCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { appSpecContent } from "../../components/lambda-deployment-calls.js";
 import { CodeDeployFake } from "../helpers/aws-fakes/codedeploy.js";
 import {
@@ -30,7 +31,8 @@ import {
   startLambdaFake,
 } from "../helpers/aws-fakes/lambda.js";
 import { parseLambdaAppSpec } from "../helpers/aws-fakes/lambda-appspec.js";
-import { AwsFault, type FakeService } from "../helpers/aws-fakes/service.js";
+import { describedEndpoint, SageMakerFake } from "../helpers/aws-fakes/sagemaker.js";
+import { AwsFault, Delayed, type FakeService } from "../helpers/aws-fakes/service.js";
 
 const GROUP = {
   applicationName: "app",
@@ -190,5 +192,57 @@ describe("the AWS fakes, read back through the AWS SDK", () => {
       "MissingAuthenticationTokenException",
     );
     assert.equal(codedeploy.service.calls.length, 0);
+  });
+});
+
+describe("a Delayed answer, read through the AWS SDK (the SageMaker fake)", () => {
+  const endpoint = describedEndpoint({ name: "ep", status: "InService", config: "c1" });
+  /** Timers keeping the process alive, counted once the timer callbacks of this turn are done. */
+  const timers = async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    return process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  };
+  const describeEndpoint = () => new DescribeEndpointCommand({ EndpointName: "ep" });
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  let sagemaker: SageMakerFake;
+  let client: SageMakerClient;
+
+  before(async () => {
+    sagemaker = await SageMakerFake.start();
+    client = new SageMakerClient({
+      region: "eu-west-1",
+      credentials,
+      maxAttempts: 1,
+      endpoint: sagemaker.service.endpoint,
+    });
+  });
+  after(async () => {
+    client?.destroy();
+    await sagemaker?.service.close();
+  });
+
+  it("comes late, as an output or a fault", async () => {
+    sagemaker.play([
+      new Delayed(300, endpoint),
+      new Delayed(50, new AwsFault(400, "ValidationException", "Could not find endpoint")),
+    ]);
+    const started = Date.now();
+    const { $metadata, ...read } = await client.send(describeEndpoint());
+    assert.ok(Date.now() - started >= 290, `${Date.now() - started} ms`);
+    assert.deepEqual(read, endpoint);
+    await assert.rejects(client.send(describeEndpoint()), {
+      name: "ValidationException",
+    });
+    assert.equal(sagemaker.describes, 2);
+  });
+
+  it("one the client gave up on leaves no timer behind (a test run would wait for it)", async () => {
+    sagemaker.play([new Delayed(60_000, endpoint)]);
+    const before = await timers();
+    const gaveUp = AbortSignal.timeout(100);
+    await assert.rejects(client.send(describeEndpoint(), { abortSignal: gaveUp }));
+    assert.equal(sagemaker.describes, 1);
+    for (let i = 0; i < 40 && (await timers()) > before; i++) await sleep(50);
+    assert.ok((await timers()) <= before, process.getActiveResourcesInfo().join());
   });
 });

@@ -7,8 +7,8 @@
 import { strict as assert } from "node:assert";
 import { DescribeEndpointCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { packageRoot } from "../../components/paths.js";
-import { awsError } from "../helpers/aws-fakes/json-rpc.js";
 import { describedEndpoint, REGION, SageMakerFake } from "../helpers/aws-fakes/sagemaker.js";
+import { AwsFault, Delayed } from "../helpers/aws-fakes/service.js";
 import { type Clone, cloneRepository } from "./host/clone.js";
 import { DynamicProviderHost } from "./host/dynamic-provider.js";
 import { RecordingEngine, type Registration } from "./host/engine.js";
@@ -77,13 +77,13 @@ describe("the SageMaker rollout check, run by Pulumi's dynamic-provider host aga
       prod.engine.run.workingDir,
       engine.address,
       30_000,
-      awsEnv(fake.url),
+      awsEnv(fake.service.endpoint),
     );
   });
   after(async () => {
     host?.stop();
     await engine?.stop();
-    await fake?.stop();
+    await fake?.service.close();
     clone?.remove();
   });
 
@@ -111,7 +111,7 @@ describe("the SageMaker rollout check, run by Pulumi's dynamic-provider host aga
     fake.play([described]);
     const client = new SageMakerClient({
       region: REGION,
-      endpoint: fake.url,
+      endpoint: fake.service.endpoint,
       credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake-secret" },
     });
     try {
@@ -177,7 +177,7 @@ describe("the SageMaker rollout check, run by Pulumi's dynamic-provider host aga
   });
 
   it("retries throttling (the SDK's standard retries) and then reads the answer", async () => {
-    const throttled = awsError(400, "ThrottlingException", "Rate exceeded");
+    const throttled = new AwsFault(400, "ThrottlingException", "Rate exceeded");
     fake.play([throttled, throttled, state({ status: "InService", config: NEW })]);
     const { result } = await printed(() => host.create(check, as()));
     assert.equal(result.properties.status, "InService");
@@ -202,7 +202,7 @@ describe("the SageMaker rollout check, run by Pulumi's dynamic-provider host aga
   });
 
   it("an endpoint SageMaker does not know fails at once, unretried", async () => {
-    fake.play([awsError(400, "ValidationException", `Could not find endpoint "${NAME}".`)]);
+    fake.play([new AwsFault(400, "ValidationException", `Could not find endpoint "${NAME}".`)]);
     await assert.rejects(host.create(check, as()), (e: Error) =>
       /DescribeEndpoint .* failed after \d+ s: ValidationException: Could not find endpoint/.test(
         e.message,
@@ -223,7 +223,8 @@ describe("the SageMaker rollout check, run by Pulumi's dynamic-provider host aga
   });
 
   it("a SageMaker that never answers: the call is cut at the wait's bound", async () => {
-    fake.play([{ body: {}, delayMs: 60_000 }]);
+    // an answer that would pass, if it came in time
+    fake.play([new Delayed(60_000, state({ status: "InService", config: NEW }))]);
     const started = Date.now();
     await assert.rejects(
       host.create(check, as({ timeoutSeconds: 1 })),

@@ -1,10 +1,13 @@
 /**
- * A fake of SageMaker's DescribeEndpoint over the JSON 1.1 protocol (json-rpc.ts): each call
- * takes the next answer of a script, the last one repeating. Fixtures are typed by the SDK's own
- * output type, and go over the wire in its serialised form.
+ * A SageMaker fake on the JSON 1.1 protocol (json-protocol.ts, target prefix SageMaker), its
+ * operations typed by the SDK's own input and output types. DescribeEndpoint answers from a
+ * script that each test plays: each call takes the next step (an output, a fault, or a `Delayed`
+ * one), the last one repeating. Another operation is one more entry in `SageMakerOperations` and
+ * one more handler.
  */
-import type { DescribeEndpointOutput } from "@aws-sdk/client-sagemaker";
-import { type JsonRpcAnswer, JsonRpcFake, toWire } from "./json-rpc.js";
+import type { DescribeEndpointInput, DescribeEndpointOutput } from "@aws-sdk/client-sagemaker";
+import { awsJsonProtocol } from "./json-protocol.js";
+import { AwsFault, type Delayed, FakeService } from "./service.js";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";
@@ -58,47 +61,53 @@ export function describedEndpoint(s: EndpointState) {
   } satisfies DescribeEndpointOutput;
 }
 
-export type Scripted = DescribeEndpointOutput | JsonRpcAnswer;
+export type SageMakerOperations = {
+  DescribeEndpoint: [DescribeEndpointInput, DescribeEndpointOutput];
+};
 
-const isAnswer = (s: Scripted): s is JsonRpcAnswer => "body" in s;
+export type Scripted<Output> = Output | AwsFault | Delayed<Output>;
 
-/** A SageMaker fake answering DescribeEndpoint from a script that each test sets. */
-export class SageMakerFake {
-  private script: Scripted[] = [];
+/** Steps taken one per call, the last one repeating: a resource whose state moves on as it is polled. */
+class Script<Output> {
+  private steps: Scripted<Output>[] = [];
   private next = 0;
 
-  private constructor(readonly server: JsonRpcFake) {}
+  play(steps: Scripted<Output>[]): void {
+    this.steps = steps;
+    this.next = 0;
+  }
+
+  take(): Output | Delayed<Output> {
+    const step = this.steps[Math.min(this.next++, this.steps.length - 1)];
+    if (step === undefined) throw new Error("SageMakerFake: play a script before calling it");
+    if (step instanceof AwsFault) throw step;
+    return step;
+  }
+}
+
+export class SageMakerFake {
+  private constructor(
+    readonly service: FakeService<SageMakerOperations>,
+    private readonly endpoint: Script<DescribeEndpointOutput>,
+  ) {}
 
   static async start(): Promise<SageMakerFake> {
-    let fake: SageMakerFake | undefined;
-    const server = await JsonRpcFake.start("SageMaker", ({ operation }) => {
-      if (operation !== "DescribeEndpoint" || !fake) {
-        return { status: 400, body: { __type: "UnknownOperationException", message: operation } };
-      }
-      const step = fake.script[Math.min(fake.next++, fake.script.length - 1)] as Scripted;
-      return isAnswer(step) ? step : { body: toWire(step) };
-    });
-    fake = new SageMakerFake(server);
-    return fake;
+    const endpoint = new Script<DescribeEndpointOutput>();
+    const service = await FakeService.start<SageMakerOperations>(
+      awsJsonProtocol("SageMaker", "1.1"),
+      { DescribeEndpoint: () => endpoint.take() },
+    );
+    return new SageMakerFake(service, endpoint);
   }
 
-  get url(): string {
-    return this.server.url;
-  }
-
-  /** Answer the next calls from `script`, in order, the last one repeating; forget past calls. */
-  play(script: Scripted[]): void {
-    this.script = script;
-    this.next = 0;
-    this.server.calls.length = 0;
+  /** DescribeEndpoint answers the next calls from `script`; past calls and faults are forgotten. */
+  play(script: Scripted<DescribeEndpointOutput>[]): void {
+    this.endpoint.play(script);
+    this.service.reset();
   }
 
   /** DescribeEndpoint calls since the last play. */
   get describes(): number {
-    return this.server.callsOf("DescribeEndpoint").length;
-  }
-
-  stop(): Promise<void> {
-    return this.server.stop();
+    return this.service.count("DescribeEndpoint");
   }
 }

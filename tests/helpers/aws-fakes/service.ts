@@ -6,7 +6,8 @@
  * and output types, so a fixture the SDK could not parse does not compile, and one it parses
  * wrongly fails the test that reads it back through the SDK. Every call is recorded with the
  * region and service of its SigV4 signature; queued faults answer before (or after) the handler
- * runs, for the throttling and failure tests.
+ * runs, for the throttling and failure tests, and a handler may hold its answer back (`Delayed`)
+ * for a slow service or one that never answers.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,6 +21,19 @@ export class AwsFault extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * An answer (an output or a fault) sent `ms` late: a slow service, or, past the client's own
+ * timeout, one that never answers. Dropped when the client hangs up or the fake closes, so no
+ * timer outlives the test. (NoInfer: the output type comes from where the answer goes, a handler
+ * or a script, so a delayed fault fits any operation.)
+ */
+export class Delayed<Output> {
+  constructor(
+    readonly ms: number,
+    readonly answer: NoInfer<Output> | AwsFault,
+  ) {}
 }
 
 export interface WireAnswer {
@@ -38,7 +52,7 @@ export interface Protocol {
 /** Operation name to [input, output] types, from the SDK's models. */
 export type Operations = Record<string, [unknown, unknown]>;
 export type Handlers<Ops extends Operations> = {
-  [Op in keyof Ops]: (input: Ops[Op][0]) => Ops[Op][1];
+  [Op in keyof Ops]: (input: Ops[Op][0]) => Ops[Op][1] | Delayed<Ops[Op][1]>;
 };
 
 export interface Call {
@@ -120,7 +134,31 @@ export class FakeService<Ops extends Operations> {
     body: string,
     res: ServerResponse,
   ): void {
-    let answer: WireAnswer;
+    const { answer, delayMs } = this.respond(protocol, handlers, req, body);
+    const send = () => {
+      if (res.destroyed) return;
+      res.writeHead(answer.status, {
+        ...answer.headers,
+        "content-length": Buffer.byteLength(answer.body),
+        "x-amzn-requestid": `fake-${this.calls.length}`,
+      });
+      res.end(answer.body);
+    };
+    if (delayMs <= 0) {
+      send();
+      return;
+    }
+    const timer = setTimeout(send, delayMs);
+    res.on("close", () => clearTimeout(timer));
+  }
+
+  private respond(
+    protocol: Protocol,
+    handlers: Handlers<Ops>,
+    req: IncomingMessage,
+    body: string,
+  ): { answer: WireAnswer; delayMs: number } {
+    let delayMs = 0;
     try {
       const scope = SCOPE.exec(req.headers.authorization ?? "");
       if (!scope) throw new AwsFault(403, "MissingAuthenticationTokenException", "not signed");
@@ -130,19 +168,16 @@ export class FakeService<Ops extends Operations> {
       if (!handler) throw new AwsFault(400, "UnknownOperationException", operation);
       const queued = this.queued.get(operation)?.shift();
       if (queued && !queued.afterHandler) throw queued.fault;
-      const output = handler(input);
+      const result = handler(input);
       if (queued) throw queued.fault;
-      answer = protocol.answer(output);
+      if (!(result instanceof Delayed)) return { answer: protocol.answer(result), delayMs };
+      delayMs = result.ms;
+      if (result.answer instanceof AwsFault) throw result.answer;
+      return { answer: protocol.answer(result.answer), delayMs };
     } catch (err) {
       if (!(err instanceof AwsFault)) throw err;
-      answer = protocol.fault(err);
+      return { answer: protocol.fault(err), delayMs };
     }
-    res.writeHead(answer.status, {
-      ...answer.headers,
-      "content-length": Buffer.byteLength(answer.body),
-      "x-amzn-requestid": `fake-${this.calls.length}`,
-    });
-    res.end(answer.body);
   }
 }
 
