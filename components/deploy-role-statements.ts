@@ -340,10 +340,7 @@ export function deployStatements(s: Scope, boundaryArn: string): Statement[] {
       // never stops a deployment, so StopDeployment, also without one, is not granted)
       Sid: "WatchDeployments",
       Effect: "Allow",
-      Action: [
-        "codedeploy:ListDeploymentTargets",
-        "codedeploy:GetDeploymentTarget",
-      ],
+      Action: ["codedeploy:ListDeploymentTargets", "codedeploy:GetDeploymentTarget"],
       Resource: "*",
     },
     {

@@ -5,8 +5,8 @@
  */
 import type * as CodeDeploySdk from "@aws-sdk/client-codedeploy";
 import type * as LambdaSdk from "@aws-sdk/client-lambda";
-import type { RolloutInputs } from "./lambda-deployment-run.js";
 import type { AliasState, AppSpecLambda } from "./lambda-deployment-messages.js";
+import type { RolloutInputs } from "./lambda-deployment-run.js";
 
 export interface Aws {
   readonly cd: typeof CodeDeploySdk;

@@ -8,8 +8,9 @@
  *
  * A row is an action on the resource's own ARN, or [action, resource, context?] for another one.
  */
-import { LAMBDA_DEPLOYMENT_ACTIONS } from "../../components/lambda-deployment.js";
+
 import { ENDPOINT_ROLLOUT_CHECK_ACTIONS } from "../../components/endpoint-rollout-check.js";
+import { LAMBDA_DEPLOYMENT_ACTIONS } from "../../components/lambda-deployment.js";
 import type { Context } from "../helpers/iam-evaluator.js";
 import { ACCOUNT, REGION, type Registered } from "./harness.js";
 
