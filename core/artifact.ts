@@ -13,7 +13,7 @@ import { FEATURES } from "./features.js";
 import { type CompiledForest, checkCompiledForest } from "./forest.js";
 import type { NoveltyModel } from "./novelty.js";
 import { TarLayoutError } from "./tar-end.js";
-import { ENGLISH } from "./zod-english.js";
+import { safeParseEnglish } from "./zod-english.js";
 
 export const ARTIFACT_FORMAT = "iris-mlops.model/1";
 export const MANIFEST = "manifest.json";
@@ -147,7 +147,7 @@ export function verifyArtifact(files: Files): Artifact {
   const manifestBytes = files.get(MANIFEST);
   if (!manifestBytes) throw new ArtifactError(`${MANIFEST} is missing`);
   const raw = parseJson(MANIFEST, manifestBytes);
-  const parsedManifest = manifestSchema.safeParse(raw, ENGLISH);
+  const parsedManifest = safeParseEnglish(manifestSchema, raw);
   if (!parsedManifest.success) throw schemaError(MANIFEST, parsedManifest.error);
   const manifest = parsedManifest.data;
   // the version covers what was read, not what the schema kept (it drops unknown nested keys),
@@ -179,7 +179,7 @@ export function verifyArtifact(files: Files): Artifact {
   const compiledBytes = files.get(COMPILED_JSON);
   if (!compiledBytes || !manifest.files[COMPILED_JSON])
     throw new ArtifactError(`${COMPILED_JSON} is missing`);
-  const compiled = compiledSchema.safeParse(parseJson(COMPILED_JSON, compiledBytes), ENGLISH);
+  const compiled = safeParseEnglish(compiledSchema, parseJson(COMPILED_JSON, compiledBytes));
   if (!compiled.success) throw schemaError(COMPILED_JSON, compiled.error);
   if (compiled.data.forest.classes !== manifest.classes.length) {
     throw new ArtifactError(

@@ -7,7 +7,7 @@
  */
 import * as z from "zod/mini";
 import { FEATURES } from "./features.js";
-import { ENGLISH } from "./zod-english.js";
+import { safeParseEnglish } from "./zod-english.js";
 
 export class InputError extends Error {
   override readonly name = "InputError";
@@ -124,12 +124,12 @@ function firstIssue(error: z.core.$ZodError, prefix: string): InputError {
 /** One flower, as an object or a 4-array; `path` prefixes error messages. */
 export function parseRow(value: unknown, path = ""): number[] {
   if (Array.isArray(value)) {
-    const result = rowArray.safeParse(value, ENGLISH);
+    const result = safeParseEnglish(rowArray, value);
     if (!result.success) throw firstIssue(result.error, path);
     return result.data;
   }
   if (typeof value === "object" && value !== null) {
-    const result = rowObject.safeParse(value, ENGLISH);
+    const result = safeParseEnglish(rowObject, value);
     if (!result.success) throw firstIssue(result.error, path);
     const row = result.data;
     return FEATURES.map((name) => row[name]);

@@ -7,7 +7,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
 import * as z from "zod/mini";
-import { ENGLISH } from "../core/zod-english.js";
+import { safeParseEnglish } from "../core/zod-english.js";
 import { checkBodyEncoding } from "../serving/body-encoding.js";
 import { HttpError } from "../serving/errors.js";
 import { decodeUtf8Body } from "../serving/utf8-body.js";
@@ -91,7 +91,7 @@ export function toApiRequest(event: unknown): ApiRequest {
   if (typeof event !== "object" || event === null || Array.isArray(event))
     throw badEvent(`expected an object, got ${event === null ? "null" : typeof event}`);
   const isV2 = (event as { version?: unknown }).version === "2.0";
-  const parsed = (isV2 ? v2Event : v1Event).safeParse(event, ENGLISH);
+  const parsed = safeParseEnglish(isV2 ? v2Event : v1Event, event);
   if (!parsed.success) throw badEvent(describeIssue(parsed.error));
   const data = parsed.data;
   const headers: Record<string, string> = {};
