@@ -59,20 +59,24 @@ describe("predictStream", function () {
     assert.ok(maxBuffered < 64 * 1024, `${maxBuffered} bytes waiting in the output`);
   });
 
-  it("reports progress every 10,000 rows", async () => {
+  it("reports progress after each run of lines written, with the rows done so far", async () => {
     const { predictor } = await trainedModel();
     const progress: number[] = [];
-    const lines = Array.from({ length: 25_000 }, () => "5.1,3.5,1.4,0.2\n").join("");
+    const chunk = Array.from({ length: 1_000 }, () => "5.1,3.5,1.4,0.2\n").join("");
     const sink = new Writable({
       write(_chunk, _encoding, callback) {
         callback();
       },
     });
-    const result = await predictStream(predictor, Readable.from([lines]), sink, {
+    const chunks = Array.from({ length: 25 }, () => chunk);
+    const result = await predictStream(predictor, Readable.from(chunks), sink, {
       format: "csv",
       onProgress: (rows) => progress.push(rows),
     });
-    assert.deepEqual(progress, [10_000, 20_000]);
+    assert.deepEqual(
+      progress,
+      chunks.map((_, i) => (i + 1) * 1_000),
+    );
     assert.equal(result.rows, 25_000);
   });
 
@@ -101,7 +105,7 @@ describe("predictStream", function () {
     const { predictor } = await trainedModel();
     const broken: Predictor = {
       ...predictor,
-      predict: () => {
+      predictColumns: () => {
         throw new TypeError("boom");
       },
     };
