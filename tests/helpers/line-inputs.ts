@@ -4,6 +4,7 @@
  * in, and the ways of cutting a stream into chunks.
  */
 import fc from "fast-check";
+import { boxRow, random } from "../../bench/lib/rows.js";
 import { FEATURES } from "../../core/features.js";
 
 /** Lines every reader must refuse (or, blank, skip), each a different rule. */
@@ -52,27 +53,9 @@ export const BAD_JSON_LINES = [
   "5.1,3.5,1.4,0.2",
 ];
 
-const LOW = [4.3, 2, 1, 0.1];
-const HIGH = [7.9, 4.4, 6.9, 2.5];
-
-/** A seeded generator (mulberry32): the same file on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random measurements in the data's box, some spelled with more digits. */
 export function randomRow(next: () => number): number[] {
-  return LOW.map((low, f) => {
-    const x = low + next() * ((HIGH[f] as number) - low);
-    return next() < 0.8 ? Number(x.toFixed(1)) : x;
-  });
+  return boxRow(next).map((x) => (next() < 0.8 ? x : x + next() / 10));
 }
 
 export interface LinesFile {
