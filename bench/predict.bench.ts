@@ -2,8 +2,8 @@
  * `iris-mlops predict` file to file, as whole processes (node's start included), next to its
  * baselines in the same run (issue 13): a plain script that loads the same forest with
  * ml-random-forest and prints labels (bench/predict/library-labels.mjs), the command's per-line
- * path before the batch readers (bench/predict/per-line-cli.ts, bundled so that it starts as
- * fast as the built CLI), and a bare reader that only parses the file
+ * path before the batch readers (bench/predict/per-line-cli.ts, bundled as the CLI is, so that
+ * it starts as fast), and a bare reader that only parses the file
  * (bench/predict/bare-reader.mjs). Rounds run every command in turn; medians, and ratios paired
  * by round. Checks first that the outputs agree. Prints a table, writes bench/results/predict.json.
  *
@@ -46,14 +46,13 @@ interface Run {
 }
 
 /** Runs `args` with stdout to `out`; its wall time, and CPU and peak memory when GNU time is there. */
-function timed(args: string[], out: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
+function timed(args: string[], out: string): Promise<Run> {
   const usage = `${out}.time`;
   const command = existsSync(TIME) ? [TIME, "-f", "%U %S %M", "-o", usage, ...args] : args;
   const start = process.hrtime.bigint();
   return new Promise((done, fail) => {
     const child = spawn(command[0] as string, command.slice(1), {
       cwd: ROOT,
-      env: { ...process.env, ...env },
       stdio: ["ignore", openSync(out, "w"), "ignore"],
     });
     child.on("error", fail);
@@ -71,8 +70,10 @@ function timed(args: string[], out: string, env: NodeJS.ProcessEnv = {}): Promis
 }
 
 async function main(): Promise<void> {
-  const cli = join(ROOT, "dist/cli/main.js");
-  if (!existsSync(cli)) throw new Error("dist/cli/main.js is missing: run npm run build first");
+  // the command as installed: package.json's bin
+  const bin = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).bin["iris-mlops"];
+  const cli = join(ROOT, bin);
+  if (!existsSync(cli)) throw new Error(`${bin} is missing: run npm run build first`);
   const dir = mkdtempSync(join(tmpdir(), "iris-predict-bench-"));
   try {
     process.stderr.write(
@@ -94,20 +95,19 @@ async function main(): Promise<void> {
       bundle: true,
       platform: "node",
       format: "cjs",
-      packages: "external",
+      external: ["@aws-sdk/*"],
       outfile: perLine,
       logLevel: "warning",
     });
-    const nodePath = { NODE_PATH: join(ROOT, "node_modules") };
 
     const node = process.execPath;
     const predict = (...flags: string[]) => [node, cli, "predict", "--model", model, ...flags];
-    const commands: { name: string; args: string[]; env?: NodeJS.ProcessEnv }[] = [
+    const commands: { name: string; args: string[] }[] = [
       { name: "iris-mlops predict, CSV in", args: predict("--input", csv) },
       { name: "… --jobs 2", args: predict("--input", csv, "--jobs", "2") },
       { name: "… --output-format csv", args: predict("--input", csv, "--output-format", "csv") },
       { name: "… JSON lines in", args: predict("--input", jsonl) },
-      { name: "per-line path (before)", args: [node, perLine, model, csv], env: nodePath },
+      { name: "per-line path (before)", args: [node, perLine, model, csv] },
       {
         name: "ml-random-forest script, labels",
         args: [node, join(ROOT, "bench/predict/library-labels.mjs"), unpacked, csv],
@@ -121,8 +121,8 @@ async function main(): Promise<void> {
     const runs = commands.map(() => [] as Run[]);
     for (let round = 0; round <= ROUNDS; round++) {
       process.stderr.write(round === 0 ? "warm-up round…\n" : `round ${round} of ${ROUNDS}…\n`);
-      for (const [c, { args, env }] of commands.entries()) {
-        const run = await timed(args, outputs[c] as string, env);
+      for (const [c, { args }] of commands.entries()) {
+        const run = await timed(args, outputs[c] as string);
         if (round > 0) (runs[c] as Run[]).push(run);
       }
       if (round === 0) checkOutputs(outputs);

@@ -1,7 +1,7 @@
 /**
  * The per-line baseline of bench/predict.bench.ts as a command: `iris-mlops predict` as it
  * was before the batch readers (bench/lib/per-line-predict.ts), on a local model. The benchmark
- * bundles it with esbuild, so that it starts as fast as the built CLI.
+ * bundles it with esbuild as the CLI is bundled, so that it starts as fast.
  *
  *   node per-line-cli.js MODEL_DIR ROWS.csv > answers.jsonl
  */
