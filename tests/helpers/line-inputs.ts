@@ -3,6 +3,8 @@
  * the data's box, as CSV or JSON lines), with bad lines of every kind the readers refuse mixed
  * in, and the ways of cutting a stream into chunks.
  */
+import type { Readable } from "node:stream";
+import { Writable } from "node:stream";
 import fc from "fast-check";
 import { boxRow, random } from "../../bench/lib/rows.js";
 import { FEATURES } from "../../core/features.js";
@@ -102,3 +104,24 @@ export function chunked(text: string, cuts: readonly number[]): Buffer[] {
 }
 
 export const cuts = fc.array(fc.nat(), { maxLength: 12 });
+
+/** A writable that keeps every byte written. */
+function collector() {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(Buffer.from(chunk));
+      callback();
+    },
+  });
+  return { sink, text: () => Buffer.concat(chunks).toString("utf8") };
+}
+
+export type Run = (input: Readable, output: Writable) => Promise<unknown>;
+
+/** What `run` writes for the input `input()` makes, and what it returns. */
+export async function outputOf(run: Run, input: () => Readable) {
+  const { sink, text } = collector();
+  const result = await run(input(), sink);
+  return { result, text: text() };
+}
