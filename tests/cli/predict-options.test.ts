@@ -117,8 +117,13 @@ describe("cli: predict --output-format, --jobs, progress", function () {
       );
       assert.notEqual(code, 0, jobs);
       assert.equal(stdout, "");
-      assert.match(stderr, /--jobs/);
+      assert.match(stderr, /--jobs <n>.*(expected 1 to 64|expected a whole number)/);
     }
+    const two = await runCli(["predict", "--model", model.dir, "--jobs", "2"], {
+      input: "5.1,3.5,1.4,0.2\n",
+    });
+    assert.equal(two.code, 0, two.stderr);
+    assert.equal(two.lines.length, 1);
   });
 
   it("draws progress on stderr only when it is a terminal", async () => {
