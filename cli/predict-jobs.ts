@@ -32,7 +32,9 @@ export function workerPool(size: number, setup: WorkerSetup): WorkerPool {
     { resolve(answer: WorkerAnswer): void; reject(e: Error): void }
   >();
   let failure: Error | undefined;
+  let closing = false;
   const fail = (error: Error) => {
+    if (closing) return;
     failure ??= error;
     for (const { reject } of waiting.values()) reject(failure);
     waiting.clear();
@@ -57,7 +59,7 @@ export function workerPool(size: number, setup: WorkerSetup): WorkerPool {
       // a copy of its own, handed over whole: the run is a view into a chunk the reader reuses
       const copy = new Uint8Array(bytes);
       const task: WorkerTask = { id, bytes: copy, firstLine, format };
-      return new Promise((resolve, reject) => {
+      const answered = new Promise<Omit<RunAnswers, "lines">>((resolve, reject) => {
         waiting.set(id, {
           resolve: ({ bytes: answer, rows, errors }) =>
             resolve({
@@ -69,8 +71,14 @@ export function workerPool(size: number, setup: WorkerSetup): WorkerPool {
         });
         (workers[id % size] as Worker).postMessage(task, [copy.buffer]);
       });
+      // the caller may stop before it awaits every answer (the output closed, a failure)
+      answered.catch(() => undefined);
+      return answered;
     },
     async close() {
+      // answers still on their way are not wanted any more: their workers just stop
+      closing = true;
+      waiting.clear();
       await Promise.all(workers.map((worker) => worker.terminate()));
     },
   };

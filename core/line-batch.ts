@@ -134,6 +134,9 @@ export class LineBatchReader {
       this.readTooLong(stop - start > MAX_LINE_BYTES + 1 ? stop - start : end - start, line, batch);
       return;
     }
+    // room counted in read(); this only guards against a wrong count (a typed array drops
+    // a write past its end without a word)
+    if ((batch.rowCount + 1) * FEATURE_COUNT > batch.rows.length) batch.reserve(1, 1);
     if (!this.first) {
       const values = batch.rows;
       const at = batch.rowCount * FEATURE_COUNT;

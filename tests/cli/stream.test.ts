@@ -101,6 +101,28 @@ describe("predictStream", function () {
     assert.match(jsonl.out[0] as string, /^\{"error":"line 1, not valid JSON/);
   });
 
+  it("with --jobs, a worker that fails fails the run (it is not written as rows' errors)", async () => {
+    const { predictor } = await trainedModel();
+    const forest = {
+      ...predictor.compiled.forest,
+      feature: predictor.compiled.forest.feature.map(() => 9),
+    };
+    const broken: Predictor = { ...predictor, compiled: { ...predictor.compiled, forest } };
+    const run = "5.1,3.5,1.4,0.2\n".repeat(100);
+    const written: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        written.push(chunk.toString());
+        callback();
+      },
+    });
+    await assert.rejects(
+      predictStream(broken, Readable.from([run, run, run]), sink, { format: "csv", jobs: 2 }),
+      /out of range/,
+    );
+    assert.doesNotMatch(written.join(""), /error/);
+  });
+
   it("lets an error that is not about the input escape, instead of writing it as a row's error", async () => {
     const { predictor } = await trainedModel();
     const broken: Predictor = {
