@@ -128,7 +128,8 @@ export class LineBatchReader {
   }
 
   private readLine(bytes: Buffer, start: number, stop: number, line: number, batch: LineBatch) {
-    // as cli/lines.ts cut lines: over the limit by more than a \r, the length with the \r
+    // as the per-line reading cut lines (bench/lib/read-lines.ts): over the limit by more than
+    // a \r, the length with the \r
     const end = stop > start && bytes[stop - 1] === RETURN ? stop - 1 : stop;
     if (end - start > MAX_LINE_BYTES) {
       this.readTooLong(stop - start > MAX_LINE_BYTES + 1 ? stop - start : end - start, line, batch);
@@ -160,7 +161,7 @@ export class LineBatchReader {
     if (this.kind !== "jsonl") this.stopped = true;
   }
 
-  /** One line as the per-line readers read it (cli/predict.ts before the batch readers). */
+  /** One line as the per-line path reads it (bench/lib/per-line-predict.ts). */
   private readText(text: string, line: number, batch: LineBatch): void {
     // a byte-order mark dropped only at the start of the input, nothing trimmed, so that a
     // line one door refuses no other door answers
