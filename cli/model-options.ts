@@ -10,7 +10,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import type { Predictor } from "../core/predictor.js";
 import { keyFingerprint, parsePrivateKey, parsePublicKey } from "../core/signature.js";
 import { createLogger } from "../server/log.js";
-import { loadPredictorFrom } from "../serving/model-source.js";
+import { loadLocalModel } from "../serving/model-load.js";
 import { parsePin, type TrustPolicy } from "../serving/model-trust.js";
 
 export interface ModelFlags {
@@ -50,11 +50,17 @@ async function trustFrom(flags: ModelFlags): Promise<TrustPolicy> {
 /** Load the model as the flags say; every S3 attempt and the verification go to stderr. */
 export async function loadModelForCli(source: string, flags: ModelFlags): Promise<Predictor> {
   const log = createLogger(process.env.LOG_LEVEL ?? "info", (line) => process.stderr.write(line));
-  const predictor = await loadPredictorFrom(source, {
-    trust: await trustFrom(flags),
-    log: ({ outcome, ...line }) =>
-      (outcome === "ok" ? log.info : log.warn)({ outcome, ...line }, "s3 attempt"),
-  });
+  const trust = await trustFrom(flags);
+  // the AWS SDK takes about 100 ms to load: only a model in S3 needs it
+  const predictor = source.startsWith("s3://")
+    ? await (
+        require("../serving/model-source.js") as typeof import("../serving/model-source.js")
+      ).loadPredictorFrom(source, {
+        trust,
+        log: ({ outcome, ...line }) =>
+          (outcome === "ok" ? log.info : log.warn)({ outcome, ...line }, "s3 attempt"),
+      })
+    : await loadLocalModel(source, trust);
   process.stderr.write(
     `model ${predictor.modelVersion} from ${source}: ${predictor.verification}\n`,
   );

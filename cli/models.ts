@@ -9,15 +9,10 @@ import type { Command } from "commander";
 import { isModelVersion, MODELS_PREFIX, missingVersion } from "../core/registry.js";
 import { createLogger } from "../server/log.js";
 import { diffFields, diffTable, listTable, showText, summaryOf } from "./models-format.js";
-import {
-  type ListedVersion,
-  type Listing,
-  type ReadVersion,
-  RegistryEntryError,
-  type RegistryReader,
-  readAll,
-  registryReader,
-} from "./registry.js";
+import type { ListedVersion, Listing, ReadVersion, RegistryReader } from "./registry.js";
+
+/** The registry's code, with the AWS SDK it needs (about 100 ms to load), when a command runs. */
+const registry = () => require("./registry.js") as typeof import("./registry.js");
 
 interface Flags {
   bucket?: string;
@@ -45,7 +40,7 @@ function readerFor(flags: Flags): RegistryReader {
     );
   }
   const log = createLogger(process.env.LOG_LEVEL ?? "info", (line) => process.stderr.write(line));
-  return registryReader(flags.bucket, {
+  return registry().registryReader(flags.bucket, {
     log: ({ outcome, ...line }) => {
       if (outcome === "retry") log.warn({ outcome, ...line }, "s3 attempt");
     },
@@ -94,6 +89,7 @@ async function readVersions(
     }
     return entry;
   });
+  const { readAll, RegistryEntryError } = registry();
   const results = await readAll(reader, found);
   const unusable = results.filter((r) => r.status === "rejected").map((r) => r.reason as Error);
   const failed = unusable.find((e) => !(e instanceof RegistryEntryError));
@@ -114,6 +110,7 @@ async function list(flags: Flags): Promise<void> {
     if (flags.json) out("[]");
     return;
   }
+  const { readAll, RegistryEntryError } = registry();
   const results = await readAll(reader, listing.versions);
   const failed = results.find(
     (r) => r.status === "rejected" && !(r.reason instanceof RegistryEntryError),

@@ -1,7 +1,10 @@
-/** cli/lines.ts: lines of a byte stream, however it is cut into chunks, each under a byte limit. */
+/**
+ * bench/lib/read-lines.ts, the per-line baseline's reader: lines of a byte stream, however it
+ * is cut into chunks, each under a byte limit.
+ */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type Line, readLines } from "../../cli/lines.js";
+import { type Line, readLines } from "../../bench/lib/read-lines.js";
 
 async function collect(chunks: (Buffer | string)[], max: number): Promise<Line[]> {
   const lines: Line[] = [];

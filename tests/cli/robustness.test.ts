@@ -20,10 +20,15 @@ describe("cli: predict robustness", function () {
     expected = irisData().rows.map((row) => JSON.stringify(model.predictor.predict(row)));
   });
 
-  it("exits quietly when the reader closes the pipe after one line (| head -1)", async () => {
+  for (const jobs of ["1", "2"])
+    it(`exits quietly when the reader closes the pipe after one line (| head -1), --jobs ${jobs}`, async () => {
+      await closedAfterOneLine(jobs);
+    });
+
+  async function closedAfterOneLine(jobs: string) {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "cli/main.ts", "predict", "--model", model.dir],
+      ["--import", "tsx", "cli/main.ts", "predict", "--model", model.dir, "--jobs", jobs],
       {
         cwd: REPO_ROOT,
         stdio: ["pipe", "pipe", "pipe"],
@@ -50,7 +55,7 @@ describe("cli: predict robustness", function () {
     assert.equal(first, expected[0]);
     assert.doesNotMatch(stderr, /EPIPE|Error|at /, stderr);
     assert.equal(code, 0, stderr);
-  });
+  }
 
   it(`a ${64} MiB line is one error naming the limit, the lines around it are predicted, memory stays flat`, async () => {
     const run = async (longBytes: number) => {

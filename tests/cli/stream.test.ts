@@ -59,20 +59,24 @@ describe("predictStream", function () {
     assert.ok(maxBuffered < 64 * 1024, `${maxBuffered} bytes waiting in the output`);
   });
 
-  it("reports progress every 10,000 rows", async () => {
+  it("reports progress after each run of lines written, with the rows done so far", async () => {
     const { predictor } = await trainedModel();
     const progress: number[] = [];
-    const lines = Array.from({ length: 25_000 }, () => "5.1,3.5,1.4,0.2\n").join("");
+    const chunk = Array.from({ length: 1_000 }, () => "5.1,3.5,1.4,0.2\n").join("");
     const sink = new Writable({
       write(_chunk, _encoding, callback) {
         callback();
       },
     });
-    const result = await predictStream(predictor, Readable.from([lines]), sink, {
+    const chunks = Array.from({ length: 25 }, () => chunk);
+    const result = await predictStream(predictor, Readable.from(chunks), sink, {
       format: "csv",
       onProgress: (rows) => progress.push(rows),
     });
-    assert.deepEqual(progress, [10_000, 20_000]);
+    assert.deepEqual(
+      progress,
+      chunks.map((_, i) => (i + 1) * 1_000),
+    );
     assert.equal(result.rows, 25_000);
   });
 
@@ -97,11 +101,33 @@ describe("predictStream", function () {
     assert.match(jsonl.out[0] as string, /^\{"error":"line 1, not valid JSON/);
   });
 
+  it("with --jobs, a worker that fails fails the run (it is not written as rows' errors)", async () => {
+    const { predictor } = await trainedModel();
+    const forest = {
+      ...predictor.compiled.forest,
+      feature: predictor.compiled.forest.feature.map(() => 9),
+    };
+    const broken: Predictor = { ...predictor, compiled: { ...predictor.compiled, forest } };
+    const run = "5.1,3.5,1.4,0.2\n".repeat(100);
+    const written: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        written.push(chunk.toString());
+        callback();
+      },
+    });
+    await assert.rejects(
+      predictStream(broken, Readable.from([run, run, run]), sink, { format: "csv", jobs: 2 }),
+      /out of range/,
+    );
+    assert.doesNotMatch(written.join(""), /error/);
+  });
+
   it("lets an error that is not about the input escape, instead of writing it as a row's error", async () => {
     const { predictor } = await trainedModel();
     const broken: Predictor = {
       ...predictor,
-      predict: () => {
+      predictColumns: () => {
         throw new TypeError("boom");
       },
     };

@@ -1,9 +1,10 @@
 /**
- * Lines of a byte stream, each at most `maxBytes`, for `iris-mlops predict`. readline keeps a
- * whole line in memory however long it is (a 700 MB line died with "Invalid string length");
- * here a line over the limit is counted, not kept, up to its newline, so memory stays flat.
+ * Lines of a byte stream, each at most `maxBytes`, for the per-line baseline of `iris-mlops
+ * predict` (per-line-predict.ts; the command reads runs of whole lines, cli/line-runs.ts).
+ * readline keeps a whole line in memory however long it is (a 700 MB line died with "Invalid
+ * string length"); here a line over the limit is counted, not kept, up to its newline.
  */
-import { MAX_LINE_BYTES } from "../core/lines.js";
+import { MAX_LINE_BYTES } from "../../core/lines.js";
 
 /** A line's text (without its `\n` or `\r\n`), or the byte count of one too long to keep. */
 export type Line = { text: string; tooLong?: undefined } | { text?: undefined; tooLong: number };
