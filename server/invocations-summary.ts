@@ -28,6 +28,12 @@ const micros = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 export class InvocationsSummary {
   private counts = new Map<string, Counts>();
+  /**
+   * The answers tracked whose 'close' has not come yet. An answer cut at the end of the
+   * shutdown grace closes after the server has closed, and the process exits then: stop()
+   * counts these itself, or the last line would miss exactly the answers a rollout must see.
+   */
+  private readonly open = new Map<ServerResponse, () => void>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -46,9 +52,12 @@ export class InvocationsSummary {
    */
   track(res: ServerResponse, modelVersion: string): void {
     const started = performance.now();
-    res.once("close", () => {
+    const done = () => {
+      if (!this.open.delete(res)) return;
       if (res.headersSent) this.count(modelVersion, res.statusCode, performance.now() - started);
-    });
+    };
+    this.open.set(res, done);
+    res.once("close", done);
   }
 
   count(modelVersion: string, status: number, latencyMs: number): void {
@@ -90,9 +99,10 @@ export class InvocationsSummary {
     }
   }
 
-  /** Stop the timer and write what was counted since the last line. */
+  /** Stop the timer and write what was counted since the last line, answers still open included. */
   stop(): void {
     clearInterval(this.timer);
+    for (const done of [...this.open.values()]) done();
     this.flush();
   }
 }

@@ -6,6 +6,8 @@
  * as a process and stopped with SIGTERM, as SageMaker stops the container.
  */
 import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
+import type { ServerResponse } from "node:http";
 import type { Predictor } from "../../core/predictor.js";
 import { InvocationsSummary } from "../../server/invocations-summary.js";
 import { createLogger } from "../../server/log.js";
@@ -219,6 +221,25 @@ describe("the invocations summary", () => {
         summary.stop();
       }
       assert.equal(summaries().length, 3, "nothing left to write at stop");
+    });
+
+    it("counts at stop the answers whose 'close' has not come: those cut at the end of the grace", () => {
+      const { logger, summaries } = keptLog();
+      const summary = new InvocationsSummary(logger, 60_000);
+      const answer = (statusCode: number, headersSent: boolean) =>
+        Object.assign(new EventEmitter(), { statusCode, headersSent }) as unknown as ServerResponse;
+      const closed = answer(200, true);
+      const cut = [answer(200, true), answer(200, true)];
+      const neverStarted = answer(200, false);
+      for (const res of [closed, ...cut, neverStarted]) summary.track(res, "aaaaaaaaaaaaaaaa");
+      closed.emit("close");
+      summary.stop();
+      // the process exits right after stop(): a 'close' that comes later counts nothing twice
+      for (const res of cut) res.emit("close");
+      assert.deepEqual(
+        summaries().map((line) => [line.invocations, line.clientErrors, line.serverErrors]),
+        [[3, 0, 0]],
+      );
     });
   });
 
