@@ -108,7 +108,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
     const autoscaling = !serverless && (args.autoscaling ?? true);
     const rollout = { ...DEFAULT_ENDPOINT_ROLLOUT, ...args.rollout };
     const capacity = rolloutCapacity({ ...args, serverless, autoscaling });
-    checkEndpointRollout(c, rollout, capacity);
+    checkEndpointRollout(c, rollout, capacity, args.alarms ?? true);
     const parent = { parent: this };
 
     const endpointName = pulumi.output(

@@ -90,18 +90,30 @@ export function rolloutCapacity(
   return { serverless: false, fewest, most, fewestSetting, mostSetting };
 }
 
-/** Refuse, before anything is created, a rollout SageMaker would refuse at the next update. */
+/**
+ * Refuse, before anything is created, a rollout SageMaker would refuse at the next update, and a
+ * canary or linear one that nothing would roll back (`guarded` false: no alarms).
+ */
 export function checkEndpointRollout(
   component: string,
   rollout: Required<SageMakerRollout>,
   capacity: RolloutCapacity | undefined,
+  guarded: boolean,
 ): void {
   checkOneOf(component, "rollout.type", rollout.type, ENDPOINT_ROLLOUT_TYPES);
   checkInteger(component, "rollout.instances", rollout.instances, 1, 100);
   checkInteger(component, "rollout.intervalMinutes", rollout.intervalMinutes, 0, 60);
   checkInteger(component, "rollout.terminationWaitMinutes", rollout.terminationWaitMinutes, 0, 60);
-  const problem = capacity && endpointRolloutProblem(rollout, capacity);
+  const problem =
+    capacity &&
+    (endpointRolloutProblem(rollout, capacity) ??
+      rolloutDurationProblem(rollout, capacity, "rollout"));
   if (problem) throw new ArgumentError(`${component}: rollout: ${problem}`);
+  if (rollout.type !== "all-at-once" && !guarded) {
+    throw new ArgumentError(
+      `${component}: rollout: a ${rollout.type} rollout rolls back on the endpoint's alarms, and with alarms false there are none: keep alarms on or use rollout.type all-at-once`,
+    );
+  }
 }
 
 const plural = (n: number) => `${n} instance${n === 1 ? "" : "s"}`;
@@ -130,7 +142,7 @@ export function endpointRolloutProblem(
 
 /** Time SageMaker may take to provision the new fleet before the first step (not in its API). */
 const PROVISIONING_SECONDS = 1800;
-/** BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds' range. */
+/** BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds' range (API reference). */
 const TIMEOUT_RANGE = [600, 28800] as const;
 
 /** Steps that bake: one for all-at-once, the canary and the rest, or each linear step at the largest count. */
@@ -140,18 +152,61 @@ function bakes(type: EndpointRolloutType, instances: number, most: number): numb
   return Math.ceil(most / instances);
 }
 
+/** Provisioning, every bake and the termination wait, in seconds. */
+function rolloutSeconds(rollout: SageMakerRollout, most: number): number {
+  const r = { ...DEFAULT_ENDPOINT_ROLLOUT, ...rollout };
+  return (
+    PROVISIONING_SECONDS +
+    bakes(r.type, r.instances, most) * r.intervalMinutes * 60 +
+    r.terminationWaitMinutes * 60
+  );
+}
+
+/**
+ * Why the rollout cannot fit SageMaker's longest deployment, or undefined when it does. The
+ * timeout must exceed the waits (BlueGreenUpdatePolicy) and SageMaker rolls back a deployment
+ * that outlasts it, so a longer rollout could never finish. Only linear rollouts can be that long
+ * (up to 10 bakes); `key` prefixes the rollout's settings in messages.
+ */
+export function rolloutDurationProblem(
+  rollout: SageMakerRollout,
+  capacity: RolloutCapacity,
+  key: string,
+): string | undefined {
+  const r = { ...DEFAULT_ENDPOINT_ROLLOUT, ...rollout };
+  const most = capacity.serverless ? 1 : capacity.most;
+  const seconds = rolloutSeconds(r, most);
+  const cap = TIMEOUT_RANGE[1];
+  if (seconds <= cap) return undefined;
+  const steps = bakes(r.type, r.instances, most);
+  const budget = cap - PROVISIONING_SECONDS - r.terminationWaitMinutes * 60;
+  const ways = [`lower ${key}.intervalMinutes to at most ${Math.floor(budget / (steps * 60))}`];
+  if (r.type === "linear") {
+    const step = Math.ceil(most / Math.floor(budget / (r.intervalMinutes * 60)));
+    const needs =
+      2 * step > capacity.fewest
+        ? ` (a step of ${step} needs ${capacity.fewestSetting} of at least ${2 * step})`
+        : "";
+    ways.push(`raise ${key}.instances to ${step}${needs}`);
+  }
+  if (r.terminationWaitMinutes > 0) ways.push(`lower ${key}.terminationWaitMinutes`);
+  return `the rollout would take ${seconds} s (${PROVISIONING_SECONDS} s to provision the new fleet, ${steps} bake${steps === 1 ? "" : "s"} of ${r.intervalMinutes} minutes, ${r.terminationWaitMinutes} minutes of termination wait), over the ${cap} s SageMaker allows a blue/green deployment (MaximumExecutionTimeoutInSeconds, which must exceed the waits): ${ways.join(", or ")}`;
+}
+
 /**
  * The longest the whole blue/green deployment may take (MaximumExecutionTimeoutInSeconds, which
  * must exceed the waits): provisioning, every bake and the termination wait. SageMaker rolls
- * back a deployment that runs longer.
+ * back a deployment that runs longer. A rollout over the cap is refused by the checks; this
+ * throws for one they could not see (instance counts given as Outputs).
  */
 export function rolloutTimeoutSeconds(rollout: SageMakerRollout, most: number): number {
-  const r = { ...DEFAULT_ENDPOINT_ROLLOUT, ...rollout };
-  const seconds =
-    PROVISIONING_SECONDS +
-    bakes(r.type, r.instances, most) * r.intervalMinutes * 60 +
-    r.terminationWaitMinutes * 60;
-  return Math.min(Math.max(seconds, TIMEOUT_RANGE[0]), TIMEOUT_RANGE[1]);
+  const seconds = rolloutSeconds(rollout, most);
+  if (seconds > TIMEOUT_RANGE[1]) {
+    throw new ArgumentError(
+      `rollout: ${seconds} s of provisioning and bakes exceed the ${TIMEOUT_RANGE[1]} s SageMaker allows a blue/green deployment (MaximumExecutionTimeoutInSeconds): lower rollout.intervalMinutes or take larger steps`,
+    );
+  }
+  return Math.max(seconds, TIMEOUT_RANGE[0]);
 }
 
 const ROUTING = { "all-at-once": "ALL_AT_ONCE", canary: "CANARY", linear: "LINEAR" } as const;

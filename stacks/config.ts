@@ -16,6 +16,7 @@ import {
   ENDPOINT_ROLLOUT_TYPES,
   endpointRolloutProblem,
   rolloutCapacity,
+  rolloutDurationProblem,
 } from "../components/sagemaker-rollout.js";
 import {
   LOG_RETENTION_DAYS,
@@ -171,8 +172,13 @@ const sagemakerSchema = z
       },
       { initial: key("instanceCount"), min: key("minInstances"), max: key("maxInstances") },
     );
-    const problem = capacity && endpointRolloutProblem(s.rollout, capacity);
+    if (!capacity) return;
+    const problem = endpointRolloutProblem(s.rollout, capacity);
     if (problem) ctx.addIssue({ code: "custom", message: problem, path: ["rollout", "type"] });
+    const tooLong = !problem && rolloutDurationProblem(s.rollout, capacity, key("rollout"));
+    if (tooLong) {
+      ctx.addIssue({ code: "custom", message: tooLong, path: ["rollout", "intervalMinutes"] });
+    }
   });
 
 const alertsSchema = z
@@ -196,12 +202,21 @@ const stackSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    // a gradual rollout rolls back on the API's alarms; without them nothing would
-    if (!s.alerts.enabled && s.api.rollout.type !== "all-at-once") {
+    // a gradual rollout rolls back on its door's alarms; without them nothing would
+    const gradual = [
+      { path: ["api", "rollout", "type"], type: s.api.rollout.type, alarms: "the API's" },
+      {
+        path: ["sagemaker", "rollout", "type"],
+        type: s.sagemaker.rollout.type,
+        alarms: "the endpoint's",
+      },
+    ];
+    for (const { path, type, alarms } of gradual) {
+      if (s.alerts.enabled || type === "all-at-once") continue;
       ctx.addIssue({
         code: "custom",
-        path: ["api", "rollout", "type"],
-        message: `a ${s.api.rollout.type} rollout rolls back on the API's alarms, which ${NAMESPACE}:alerts.enabled false turns off: set it to all-at-once, or turn the alerts back on`,
+        path,
+        message: `a ${type} rollout rolls back on ${alarms} alarms, which ${NAMESPACE}:alerts.enabled false turns off: set it to all-at-once, or turn the alerts back on`,
       });
     }
   });

@@ -12,8 +12,12 @@ import {
   type SageMakerEndpointArgs,
 } from "../../components/sagemaker-endpoint.js";
 import {
+  checkEndpointRollout,
+  deploymentConfigFor,
   endpointRolloutProblem,
   type RolloutCapacity,
+  rolloutTimeoutSeconds,
+  type SageMakerRollout,
 } from "../../components/sagemaker-rollout.js";
 import { ArgumentError } from "../../components/validate.js";
 import { ConfigError, parseStackConfig } from "../../stacks/config.js";
@@ -209,6 +213,29 @@ describe("SageMakerEndpoint rollouts", () => {
       );
     });
 
+    it("a linear rollout whose bakes outlast SageMaker's 8-hour deployment timeout, naming what to lower", async () => {
+      // 10 steps of 60 minutes and 30 minutes of provisioning: 37,800 s of 28,800
+      await refuses(
+        {
+          ...INSTANCES,
+          maxInstanceCount: 10,
+          rollout: { type: "linear", instances: 1, intervalMinutes: 60 },
+        },
+        /37800 s .* 28800 s .*MaximumExecutionTimeoutInSeconds.*lower rollout\.intervalMinutes to at most 45.*raise rollout\.instances to 2/,
+      );
+    });
+
+    it("a canary or linear rollout with alarms false: nothing would roll it back", async () => {
+      for (const type of ["canary", "linear"] as const) {
+        await refuses(
+          { ...INSTANCES, alarms: false, rollout: { type, instances: 1 } },
+          new RegExp(
+            `a ${type} rollout rolls back on the endpoint's alarms, and with alarms false there are none: keep alarms on or use rollout\\.type all-at-once`,
+          ),
+        );
+      }
+    });
+
     it("out-of-range bakes and sizes", async () => {
       await refuses(
         { rollout: { intervalMinutes: 61 } },
@@ -249,6 +276,72 @@ describe("SageMakerEndpoint rollouts", () => {
   });
 });
 
+/** Whether the component's check lets the rollout through (with alarms to roll it back). */
+function accepts(rollout: Required<SageMakerRollout>, capacity: RolloutCapacity): boolean {
+  try {
+    checkEndpointRollout("SageMakerEndpoint", rollout, capacity, true);
+    return true;
+  } catch (error) {
+    if (error instanceof ArgumentError) return false;
+    throw error;
+  }
+}
+
+it("accepts exactly the rollouts whose provisioning and bakes fit SageMaker's timeout, and gives each a timeout they fit in", () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom("all-at-once", "canary", "linear" as const),
+      fc.integer({ min: 1, max: 20 }),
+      // the largest count as whole steps and a remainder, so that long linear rollouts come up
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: 0, max: 19 }),
+      fc.integer({ min: 1, max: 100 }),
+      fc.integer({ min: 0, max: 60 }),
+      fc.integer({ min: 0, max: 60 }),
+      (
+        type,
+        instances,
+        wholeSteps,
+        short,
+        fewestPercent,
+        intervalMinutes,
+        terminationWaitMinutes,
+      ) => {
+        const most = Math.min(Math.max(instances * wholeSteps - (short % instances), 1), 100);
+        const fewest = Math.max(Math.ceil((most * fewestPercent) / 100), 1);
+        const capacity: RolloutCapacity = {
+          serverless: false,
+          fewest,
+          most,
+          fewestSetting: "min",
+          mostSetting: "max",
+        };
+        const rollout = { type, instances, intervalMinutes, terminationWaitMinutes };
+        const sizes = endpointRolloutProblem({ type, instances }, capacity) === undefined;
+        const steps = type === "linear" ? Math.ceil(most / instances) : type === "canary" ? 2 : 1;
+        const waits = steps * intervalMinutes * 60 + terminationWaitMinutes * 60;
+        // 30 minutes to provision the new fleet, and SageMaker's cap of 8 hours
+        const accepted = accepts(rollout, capacity);
+        assert.equal(accepted, sizes && 1800 + waits <= 28800);
+        if (!accepted) return;
+        const timeout = rolloutTimeoutSeconds(rollout, most);
+        assert.ok(timeout >= 1800 + waits && timeout > waits, `${timeout} s for ${waits} s`);
+        assert.ok(timeout >= 600 && timeout <= 28800);
+        const policy = deploymentConfigFor(rollout, most, ["a"]).blueGreenUpdatePolicy;
+        assert.equal(policy.maximumExecutionTimeoutInSeconds, timeout);
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+it("a timeout over SageMaker's cap is an error, not a shorter timeout (counts the checks could not read)", () => {
+  assert.throws(
+    () => rolloutTimeoutSeconds({ type: "linear", instances: 1, intervalMinutes: 60 }, 10),
+    (e: Error) => e instanceof ArgumentError && /37800 s .* 28800 s/.test(e.message),
+  );
+});
+
 describe("the iris-mlops:sagemaker.rollout config key", () => {
   const parse = (sagemaker: Record<string, unknown>) =>
     parseStackConfig({ "iris-mlops:sagemaker": JSON.stringify({ enabled: true, ...sagemaker }) });
@@ -283,6 +376,65 @@ describe("the iris-mlops:sagemaker.rollout config key", () => {
     refused({ rollout: { type: "blue-green" } }, /iris-mlops:sagemaker\.rollout\.type: /);
     refused({ rollout: { bake: 5 } }, /iris-mlops:sagemaker\.rollout: Unrecognized key/);
     refused({ rollout: { intervalMinutes: 90 } }, /iris-mlops:sagemaker\.rollout\.intervalMinutes/);
+  });
+
+  it("refuses, naming the keys to change, a linear rollout whose bakes outlast SageMaker's 8-hour timeout", () => {
+    // 10 steps (up to 10 instances, one a step) of 60 minutes
+    refused(
+      {
+        mode: "instances",
+        instanceCount: 2,
+        minInstances: 2,
+        maxInstances: 10,
+        rollout: { type: "linear", instances: 1, intervalMinutes: 60 },
+      },
+      /iris-mlops:sagemaker\.rollout\.intervalMinutes: .*37800 s .*lower iris-mlops:sagemaker\.rollout\.intervalMinutes to at most 45.*raise iris-mlops:sagemaker\.rollout\.instances to 2/,
+    );
+    // without autoscaling: 20 instances in 10 steps of 2, and an hour's termination wait
+    refused(
+      {
+        mode: "instances",
+        autoscaling: false,
+        instanceCount: 20,
+        rollout: { type: "linear", instances: 2, intervalMinutes: 60, terminationWaitMinutes: 60 },
+      },
+      /iris-mlops:sagemaker\.rollout\.intervalMinutes: .*41400 s .*at most 39\b.*raise iris-mlops:sagemaker\.rollout\.instances to 4/,
+    );
+    // the longest canary fits: 2 bakes of an hour and an hour's termination wait
+    const canary = {
+      type: "canary",
+      instances: 1,
+      intervalMinutes: 60,
+      terminationWaitMinutes: 60,
+    };
+    assert.equal(
+      parse({ mode: "instances", minInstances: 2, rollout: canary }).sagemaker.rollout.type,
+      "canary",
+    );
+  });
+
+  it("refuses alerts.enabled false with a canary or linear rollout, which only the endpoint's alarms roll back", () => {
+    for (const type of ["canary", "linear"]) {
+      assert.throws(
+        () =>
+          parseStackConfig({
+            "iris-mlops:alerts": JSON.stringify({ enabled: false }),
+            "iris-mlops:api": JSON.stringify({ rollout: { type: "all-at-once" } }),
+            "iris-mlops:sagemaker": JSON.stringify({
+              enabled: true,
+              mode: "instances",
+              minInstances: 2,
+              maxInstances: 3,
+              rollout: { type, instances: 1 },
+            }),
+          }),
+        (e: Error) =>
+          e instanceof ConfigError &&
+          e.message.includes(
+            `iris-mlops:sagemaker.rollout.type: a ${type} rollout rolls back on the endpoint's alarms, which iris-mlops:alerts.enabled false turns off: set it to all-at-once, or turn the alerts back on`,
+          ),
+      );
+    }
   });
 
   it("reads numerals as `pulumi config set --path` stores them", () => {
