@@ -1,4 +1,5 @@
 /** `iris-mlops predict`: its flags, and what it says on stderr and in its exit code. */
+import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { OutputFormat } from "../core/answer-bytes.js";
 import { FEATURES } from "../core/features.js";
@@ -75,7 +76,7 @@ export function addPredictCommand(program: Command, defaultModel: string): void 
     )
     .option(
       "--jobs <n>",
-      "threads that parse and predict (this one and n - 1 workers), for large inputs; the output keeps the input's order",
+      "threads that parse and predict (this one and n - 1 workers, at most one per core), for large inputs; the output keeps the input's order",
       jobs,
       1,
     );
@@ -85,7 +86,8 @@ export function addPredictCommand(program: Command, defaultModel: string): void 
     const result = await predictStream(predictor, openInput(flags.input), process.stdout, {
       format: flags.format,
       output: flags.outputFormat,
-      jobs: flags.jobs,
+      // a thread per core at most: more only wait for a core, each with its own heap (~13 MB)
+      jobs: Math.min(flags.jobs, availableParallelism()),
       ...(shown.onProgress ? { onProgress: shown.onProgress } : {}),
     });
     shown.done(result);

@@ -13,13 +13,18 @@ import type { RunAnswers } from "./run-answers.js";
 const WORKER_FILE = join(__dirname, `predict-worker${extname(__filename)}`);
 
 /** A worker thread does not inherit tsx's loader: from the sources, it registers it first. */
-const startWorker = (setup: WorkerSetup) =>
-  WORKER_FILE.endsWith(".ts")
+const startWorker = (setup: WorkerSetup) => {
+  // the answers come back as messages; a worker's own stdout and stderr are not piped into this
+  // process's (each pipe adds listeners to them: ten workers warned of a listener leak), and a
+  // worker that fails says so through its 'error' event
+  const options = { workerData: setup, stdout: true, stderr: true };
+  return WORKER_FILE.endsWith(".ts")
     ? new Worker(`require("tsx/cjs/api").register(); require(${JSON.stringify(WORKER_FILE)});`, {
+        ...options,
         eval: true,
-        workerData: setup,
       })
-    : new Worker(WORKER_FILE, { workerData: setup });
+    : new Worker(WORKER_FILE, options);
+};
 
 export interface WorkerPool {
   answer(bytes: Buffer, firstLine: number, format: LineFormat): Promise<Omit<RunAnswers, "lines">>;

@@ -107,6 +107,17 @@ describe("cli: predict --output-format, --jobs, progress", function () {
     assert.ok(three.stdout === one.stdout, "the outputs differ");
   });
 
+  it("--jobs 64 into a pipe: the bytes of --jobs 1, and nothing on stderr but the model line", async () => {
+    // found by review: each worker's stdout was piped into ours, and from ten workers on node
+    // warned of a listener leak on stderr; and 63 workers cost ~13 MB each on a 2-core machine
+    const input = await file("jobs64.csv", linesFile(20_000, { format: "csv", badEvery: 997 }));
+    const one = await runCli(["predict", "--model", model.dir, "--input", input]);
+    const many = await runCli(["predict", "--model", model.dir, "--input", input, "--jobs", "64"]);
+    assert.ok(many.stdout === one.stdout, "the outputs differ");
+    assert.deepEqual(many.stderr, one.stderr);
+    assert.doesNotMatch(many.stderr, /Warning/);
+  });
+
   it("--jobs takes 1 to 64", async () => {
     for (const jobs of ["0", "65", "two"]) {
       const { code, stderr, stdout } = await runCli(
