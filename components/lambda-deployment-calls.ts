@@ -129,7 +129,7 @@ async function send<T>(
   const abortSignal = AbortSignal.timeout(budget);
   const expired = new Promise<never>((_, reject) =>
     abortSignal.addEventListener("abort", () => {
-      const err = new Error(`no complete answer within ${budget / 1000} s`);
+      const err = new Error(`no complete answer within ${Math.ceil(budget / 1000)} s`);
       reject(Object.assign(err, { name: "TimeoutError" }));
     }),
   );

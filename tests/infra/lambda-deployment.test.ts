@@ -11,7 +11,11 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { LAMBDA_DEPLOYMENT_ACTIONS } from "../../components/lambda-deployment.js";
 import { pollInterval } from "../../components/lambda-deployment-run.js";
-import { deploymentTimeoutSeconds, ROLLOUT_TYPES } from "../../components/lambda-rollout.js";
+import {
+  checkRollout,
+  deploymentTimeoutSeconds,
+  ROLLOUT_TYPES,
+} from "../../components/lambda-rollout.js";
 import { packageRoot } from "../../components/paths.js";
 import { parseStackConfig } from "../../stacks/config.js";
 import { CodeDeployFake, type Step } from "../helpers/aws-fakes/codedeploy.js";
@@ -406,6 +410,13 @@ describe("LambdaDeployment, run by Pulumi's dynamic-provider host against CodeDe
       } catch {
         return; // refused by the config, naming the key: nothing reaches the resource
       }
+      // the component's own arguments take the same rollout
+      const args = {
+        rolloutType: r.type,
+        rolloutPercentage: r.percentage,
+        rolloutIntervalMinutes: r.intervalMinutes,
+      };
+      assert.deepEqual(checkRollout("LambdaInferenceApi", args, true), parsed.api.rollout);
       const timeoutSeconds = deploymentTimeoutSeconds(parsed.api.rollout);
       const { failures } = await host.check(resource, {}, as({ timeoutSeconds }));
       assert.deepEqual(failures, [], `${JSON.stringify(r)}: ${timeoutSeconds} s`);
