@@ -1,6 +1,6 @@
 /**
- * The AWS calls of a Lambda rollout (lambda-deployment-run.ts), each with a timeout and the SDK's retry,
- * and the AppSpec it deploys. Serialized with the provider's closure like the rest: the SDK
+ * The AWS calls of a Lambda rollout (lambda-deployment-run.ts), each with the SDK's retry and a
+ * time limit of its own, and the AppSpec it deploys; answers AWS does not document are refused. Serialized with the provider's closure like the rest: the SDK
  * modules are required inside the functions.
  */
 import type * as CodeDeploySdk from "@aws-sdk/client-codedeploy";
@@ -13,7 +13,25 @@ export interface Aws {
   readonly fn: typeof LambdaSdk;
   readonly codedeploy: CodeDeploySdk.CodeDeployClient;
   readonly lambda: LambdaSdk.LambdaClient;
+  /** When the rollout gives up (epoch ms): no call outlasts it by more than CALL_FLOOR_MS. */
+  readonly deadline: number;
 }
+
+/** Longest one call may take, the SDK's retries included. */
+const CALL_LIMIT_MS = 60_000;
+/** Shortest time a call is given, even at the end of the rollout's wait. */
+const CALL_FLOOR_MS = 2_000;
+/** Every status GetDeployment documents (DeploymentStatus). */
+const STATUSES = [
+  "Created",
+  "Queued",
+  "InProgress",
+  "Baking",
+  "Ready",
+  "Succeeded",
+  "Failed",
+  "Stopped",
+];
 
 /** The Lambda AppSpec as AWS documents it, and its SHA-256 (AppSpecContent.sha256). */
 export function appSpecContent(
@@ -57,9 +75,13 @@ export function appSpecOf(info: CodeDeploySdk.DeploymentInfo): AppSpecLambda | u
   }
 }
 
-/** Clients for one provider call, closed when `use` is done. */
-export async function withAws<T>(region: string, use: (aws: Aws) => Promise<T>): Promise<T> {
-  const aws = connect(region);
+/** Clients for one provider call, whose calls end by `deadline`, closed when `use` is done. */
+export async function withAws<T>(
+  region: string,
+  deadline: number,
+  use: (aws: Aws) => Promise<T>,
+): Promise<T> {
+  const aws = connect(region, deadline);
   try {
     return await use(aws);
   } finally {
@@ -68,11 +90,12 @@ export async function withAws<T>(region: string, use: (aws: Aws) => Promise<T>):
   }
 }
 
-function connect(region: string): Aws {
+function connect(region: string, deadline: number): Aws {
   const cd = require("@aws-sdk/client-codedeploy") as typeof CodeDeploySdk;
   const fn = require("@aws-sdk/client-lambda") as typeof LambdaSdk;
-  // Each attempt connects within 5 s and is answered within 30 s; the SDK's standard retry
-  // repeats throttling, 5xx and timed-out attempts with backoff, up to 5 attempts a call.
+  // Each attempt connects within 5 s and gets its headers within 30 s; the SDK's standard retry
+  // repeats throttling, 5xx and timed-out attempts with backoff, up to 5 attempts a call. The
+  // request timeout stops at the headers: `send` bounds the whole call, body included.
   // Credentials come from the SDK's default chain, the endpoint from AWS_ENDPOINT_URL_<SERVICE>.
   const config = {
     region,
@@ -88,13 +111,30 @@ function connect(region: string): Aws {
     fn,
     codedeploy: new cd.CodeDeployClient(config),
     lambda: new fn.LambdaClient(config),
+    deadline,
   };
 }
 
-/** An AWS call whose failure says which call it was (the SDK's message alone does not). */
-async function send<T>(what: string, call: Promise<T>): Promise<T> {
+/**
+ * An AWS call, ended within its time limit (and the rollout's deadline), whose failure says
+ * which call it was (the SDK's message alone does not). The SDK aborts the request on the
+ * signal; the race ends the call even where the SDK would keep reading a stalled body.
+ */
+async function send<T>(
+  aws: Aws,
+  what: string,
+  call: (options: { abortSignal: AbortSignal }) => Promise<T>,
+): Promise<T> {
+  const budget = Math.min(CALL_LIMIT_MS, Math.max(aws.deadline - Date.now(), CALL_FLOOR_MS));
+  const abortSignal = AbortSignal.timeout(budget);
+  const expired = new Promise<never>((_, reject) =>
+    abortSignal.addEventListener("abort", () => {
+      const err = new Error(`no complete answer within ${Math.ceil(budget / 1000)} s`);
+      reject(Object.assign(err, { name: "TimeoutError" }));
+    }),
+  );
   try {
-    return await call;
+    return await Promise.race([call({ abortSignal }), expired]);
   } catch (err) {
     const { name, message } = err as { name?: string; message?: string };
     throw new Error(`${what} failed: ${name ?? "Error"}: ${message ?? String(err)}`, {
@@ -104,14 +144,18 @@ async function send<T>(what: string, call: Promise<T>): Promise<T> {
 }
 
 export async function aliasState(aws: Aws, inputs: RolloutInputs): Promise<AliasState> {
-  const alias = await send(
-    `Lambda GetAlias (${inputs.functionName}:${inputs.aliasName})`,
+  const what = `Lambda GetAlias (${inputs.functionName}:${inputs.aliasName})`;
+  const alias = await send(aws, what, (options) =>
     aws.lambda.send(
       new aws.fn.GetAliasCommand({ FunctionName: inputs.functionName, Name: inputs.aliasName }),
+      options,
     ),
   );
+  if (!alias.FunctionVersion) {
+    throw new Error(`${what} answered no FunctionVersion: not an answer Lambda documents`);
+  }
   return {
-    version: alias.FunctionVersion ?? "",
+    version: alias.FunctionVersion,
     weights: alias.RoutingConfig?.AdditionalVersionWeights ?? {},
   };
 }
@@ -121,31 +165,37 @@ export async function activeDeployment(
   aws: Aws,
   inputs: RolloutInputs,
 ): Promise<CodeDeploySdk.DeploymentInfo | undefined> {
-  const listed = await send(
-    "CodeDeploy ListDeployments",
+  const listed = await send(aws, "CodeDeploy ListDeployments", (options) =>
     aws.codedeploy.send(
       new aws.cd.ListDeploymentsCommand({
         applicationName: inputs.applicationName,
         deploymentGroupName: inputs.deploymentGroupName,
         includeOnlyStatuses: ["Created", "Queued", "InProgress", "Baking", "Ready"],
       }),
+      options,
     ),
   );
   const id = listed.deployments?.[0];
   return id ? await getDeployment(aws, id) : undefined;
 }
 
+/** The deployment, with one of the statuses CodeDeploy documents (else a protocol error). */
 export async function getDeployment(aws: Aws, deploymentId: string) {
-  const got = await send(
-    "CodeDeploy GetDeployment",
-    aws.codedeploy.send(new aws.cd.GetDeploymentCommand({ deploymentId })),
+  const got = await send(aws, "CodeDeploy GetDeployment", (options) =>
+    aws.codedeploy.send(new aws.cd.GetDeploymentCommand({ deploymentId }), options),
   );
-  return got.deploymentInfo ?? { deploymentId };
+  const status = got.deploymentInfo?.status;
+  if (status === undefined || !STATUSES.includes(status)) {
+    const what = status === undefined ? "no status" : `status ${JSON.stringify(status)}`;
+    throw new Error(
+      `CodeDeploy GetDeployment answered ${what}, which CodeDeploy does not document, for ${deploymentId}`,
+    );
+  }
+  return { ...got.deploymentInfo, deploymentId, status };
 }
 
 export async function startDeployment(aws: Aws, inputs: RolloutInputs, currentVersion: string) {
-  const created = await send(
-    "CodeDeploy CreateDeployment",
+  const created = await send(aws, "CodeDeploy CreateDeployment", (options) =>
     aws.codedeploy.send(
       new aws.cd.CreateDeploymentCommand({
         applicationName: inputs.applicationName,
@@ -156,6 +206,7 @@ export async function startDeployment(aws: Aws, inputs: RolloutInputs, currentVe
           appSpecContent: appSpecContent(inputs, currentVersion),
         },
       }),
+      options,
     ),
   );
   if (!created.deploymentId) throw new Error("CodeDeploy CreateDeployment returned no id");
@@ -165,26 +216,23 @@ export async function startDeployment(aws: Aws, inputs: RolloutInputs, currentVe
 /** How the deployment configuration shifts traffic (for the time left in the bake). */
 export async function trafficRouting(aws: Aws, deploymentConfigName: string | undefined) {
   if (!deploymentConfigName) return undefined;
-  const got = await send(
-    "CodeDeploy GetDeploymentConfig",
-    aws.codedeploy.send(new aws.cd.GetDeploymentConfigCommand({ deploymentConfigName })),
+  const got = await send(aws, "CodeDeploy GetDeploymentConfig", (options) =>
+    aws.codedeploy.send(new aws.cd.GetDeploymentConfigCommand({ deploymentConfigName }), options),
   );
   return got.deploymentConfigInfo?.trafficRoutingConfig;
 }
 
 export async function lambdaTargetId(aws: Aws, deploymentId: string) {
-  const listed = await send(
-    "CodeDeploy ListDeploymentTargets",
-    aws.codedeploy.send(new aws.cd.ListDeploymentTargetsCommand({ deploymentId })),
+  const listed = await send(aws, "CodeDeploy ListDeploymentTargets", (options) =>
+    aws.codedeploy.send(new aws.cd.ListDeploymentTargetsCommand({ deploymentId }), options),
   );
   return listed.targetIds?.[0];
 }
 
 /** The share of traffic on the target version, in percent (LambdaFunctionInfo). */
 export async function targetWeight(aws: Aws, deploymentId: string, targetId: string) {
-  const got = await send(
-    "CodeDeploy GetDeploymentTarget",
-    aws.codedeploy.send(new aws.cd.GetDeploymentTargetCommand({ deploymentId, targetId })),
+  const got = await send(aws, "CodeDeploy GetDeploymentTarget", (options) =>
+    aws.codedeploy.send(new aws.cd.GetDeploymentTargetCommand({ deploymentId, targetId }), options),
   );
   return got.deploymentTarget?.lambdaTarget?.lambdaFunctionInfo?.targetVersionWeight;
 }

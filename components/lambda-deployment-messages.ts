@@ -111,19 +111,54 @@ export function endedMessage(
   ].join(" ");
 }
 
-function whereTrafficIs(r: Rollout, fromVersion: string, alias: AliasState | Error): string {
-  if (alias instanceof Error) return `Where the alias stands is unknown (${alias.message}).`;
+/** "serves version 4 and sends 25% on version 3": what the alias does with the traffic. */
+function aliasTraffic(alias: AliasState): string {
   const shares = Object.entries(alias.weights).map(
     ([version, share]) => `${Math.round(share * 1000) / 10}% on version ${version}`,
   );
-  if (alias.version === fromVersion && shares.length === 0) {
+  const sends = shares.length > 0 ? ` and sends ${shares.join(", ")}` : "";
+  return `serves version ${alias.version}${sends}`;
+}
+
+/** Whether the alias sends all traffic to `version`, and nothing elsewhere. */
+export const servesOnly = (alias: AliasState, version: string) =>
+  alias.version === version && Object.keys(alias.weights).length === 0;
+
+function whereTrafficIs(r: Rollout, fromVersion: string, alias: AliasState | Error): string {
+  if (alias instanceof Error) return `Where the alias stands is unknown (${alias.message}).`;
+  if (servesOnly(alias, fromVersion)) {
     return `Traffic is back on the old version: alias ${r.aliasName} serves version ${fromVersion}.`;
   }
-  const sends = shares.length > 0 ? ` and sends ${shares.join(", ")}` : "";
   return (
-    `Traffic is not back on version ${fromVersion} alone: alias ${r.aliasName} serves version ` +
-    `${alias.version}${sends}; look at the deployment in the CodeDeploy console.`
+    `Traffic is not back on version ${fromVersion} alone: alias ${r.aliasName} ` +
+    `${aliasTraffic(alias)}; look at the deployment in the CodeDeploy console.`
   );
+}
+
+/** The command that puts all of the alias's traffic on one version, its routing cleared. */
+const onOneVersion = (r: Rollout, version: string) =>
+  `\`aws lambda update-alias --function-name ${r.functionName} --name ${r.aliasName} --function-version ${version} --routing-config '{"AdditionalVersionWeights":{}}' --region ${r.region}\``;
+
+/** The alias is on the target but shares traffic with another version: not a finished rollout. */
+export function splitAliasMessage(r: Rollout, alias: AliasState): string {
+  return [
+    `Lambda rollout of ${r.functionName}:${r.aliasName} to version ${r.targetVersion} cannot start:`,
+    `alias ${r.aliasName} ${aliasTraffic(alias)}, split by hand or by a deployment that did not`,
+    "finish, and CodeDeploy deploys only from an alias on one version. Put it on one version:",
+    `${onOneVersion(r, r.targetVersion)} (or the version it should serve), then run \`pulumi up\``,
+    `again (${RUNBOOK}).`,
+  ].join(" ");
+}
+
+/** A deployment that reports Succeeded while the alias does not serve the target alone. */
+export function notServingMessage(r: Rollout, deploymentId: string, alias: AliasState): string {
+  return [
+    `Lambda rollout of ${r.functionName}:${r.aliasName} to version ${r.targetVersion} did not end`,
+    `on it: CodeDeploy deployment ${deploymentId} reports Succeeded, but alias ${r.aliasName}`,
+    `${aliasTraffic(alias)}. Look at the deployment in the CodeDeploy console and at the alias`,
+    `(\`aws lambda get-alias --function-name ${r.functionName} --name ${r.aliasName} --region`,
+    `${r.region}\`); to put all traffic on the target: ${onOneVersion(r, r.targetVersion)} (${RUNBOOK}).`,
+  ].join(" ");
 }
 
 export function timeoutMessage(r: Rollout, p: Progress): string {

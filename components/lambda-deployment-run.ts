@@ -26,9 +26,12 @@ import {
 import {
   endedMessage,
   lostTrackMessage,
+  notServingMessage,
   otherDeploymentMessage,
   type Progress,
   progressLine,
+  servesOnly,
+  splitAliasMessage,
   timeoutMessage,
 } from "./lambda-deployment-messages.js";
 
@@ -64,11 +67,14 @@ export async function rollOut(inputs: RolloutInputs): Promise<RolloutOutcome> {
   const deadline = Date.now() + inputs.timeoutSeconds * 1000;
   const say = (line: string) =>
     console.error(`[lambda rollout ${inputs.functionName}:${inputs.aliasName}] ${line}`);
-  return withAws(inputs.region, async (aws) => {
+  return withAws(inputs.region, deadline, async (aws) => {
     const run: Run = { aws, inputs, deadline, pollMs, say };
     const active = await activeDeployment(aws, inputs);
     if (active) return await join(run, active);
     const alias = await aliasState(aws, inputs);
+    if (alias.version === inputs.targetVersion && !servesOnly(alias, inputs.targetVersion)) {
+      throw new Error(splitAliasMessage(inputs, alias));
+    }
     if (alias.version === inputs.targetVersion) {
       say(`already serves version ${alias.version}: nothing to deploy`);
       return { status: "Unchanged", fromVersion: alias.version, toVersion: alias.version };
@@ -85,11 +91,18 @@ export async function rollOut(inputs: RolloutInputs): Promise<RolloutOutcome> {
   });
 }
 
-/** Wait for a deployment already under way when it deploys our target; else say whose it is. */
+/**
+ * Wait for a deployment already under way when it deploys our target; else say whose it is. A
+ * rollback is never ours, whatever its AppSpec names: it ends on the version it rolls back to.
+ */
 async function join(run: Run, active: CodeDeploySdk.DeploymentInfo): Promise<RolloutOutcome> {
   const { inputs } = run;
   const spec = appSpecOf(active);
+  const rollback =
+    active.rollbackInfo?.rollbackTriggeringDeploymentId !== undefined ||
+    /rollback/i.test(active.creator ?? "");
   const ours =
+    !rollback &&
     spec?.name === inputs.functionName &&
     spec.alias === inputs.aliasName &&
     spec.targetVersion === inputs.targetVersion;
@@ -101,7 +114,8 @@ async function join(run: Run, active: CodeDeploySdk.DeploymentInfo): Promise<Rol
 
 /** The version the alias serves (`pulumi refresh`). */
 export function aliasVersion(inputs: RolloutInputs): Promise<string> {
-  return withAws(inputs.region, async (aws) => (await aliasState(aws, inputs)).version);
+  const deadline = Date.now() + inputs.timeoutSeconds * 1000;
+  return withAws(inputs.region, deadline, async (aws) => (await aliasState(aws, inputs)).version);
 }
 
 /** Poll the deployment until it ends or the deadline passes, saying where it stands. */
@@ -122,6 +136,11 @@ async function follow(
       throw lostTrack(err);
     });
     if (info.status === "Succeeded") {
+      // the deployment's word is not the alias's: read it back before saying it serves the target
+      const alias = await aliasState(aws, inputs);
+      if (!servesOnly(alias, inputs.targetVersion)) {
+        throw new Error(notServingMessage(inputs, deploymentId, alias));
+      }
       say(`${deploymentId} Succeeded: version ${inputs.targetVersion} serves all traffic`);
       return { status: "Succeeded", deploymentId, fromVersion, toVersion: inputs.targetVersion };
     }
@@ -169,15 +188,16 @@ async function awaitRollback(
 
 /**
  * Seconds between polls: 15, or IRIS_MLOPS_ROLLOUT_POLL_SECONDS in the environment of
- * `pulumi up` (the tests poll their local fakes every few milliseconds).
+ * `pulumi up` (the tests poll their local fakes every few milliseconds). Not 0: that would
+ * poll AWS in a loop as fast as it answers.
  */
-function pollInterval(): number {
+export function pollInterval(): number {
   const set = process.env.IRIS_MLOPS_ROLLOUT_POLL_SECONDS;
   if (set === undefined || set === "") return 15_000;
   const seconds = Number(set);
   if (!(seconds > 0 && seconds <= 300)) {
     throw new Error(
-      `IRIS_MLOPS_ROLLOUT_POLL_SECONDS must be a number of seconds from 0 to 300, got ${set}`,
+      `IRIS_MLOPS_ROLLOUT_POLL_SECONDS must be a number of seconds more than 0 and at most 300, got ${set}`,
     );
   }
   return seconds * 1000;

@@ -42,6 +42,12 @@ export const LAMBDA_DEPLOYMENT_ACTIONS: readonly string[] = [
 
 type State = RolloutInputs & Record<string, unknown>;
 
+/**
+ * The longest wait the rollout components ask for: CodeDeploy's 48 hours of traffic shifting and
+ * lambda-rollout.ts's 10-minute margin (deploymentTimeoutSeconds; its tests hold them together).
+ */
+const MAX_TIMEOUT_SECONDS = (48 * 60 + 10) * 60;
+
 /** Why the inputs cannot be deployed, per input; unknown values (a preview) pass. */
 function inputFailures(news: Record<string, unknown>) {
   const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // the SDK's rpc.unknownValue
@@ -61,10 +67,11 @@ function inputFailures(news: Record<string, unknown>) {
     });
   }
   const timeout = news.timeoutSeconds;
-  if (timeout !== unknown && !(typeof timeout === "number" && timeout > 0 && timeout <= 86_400)) {
+  const inRange = typeof timeout === "number" && timeout > 0 && timeout <= MAX_TIMEOUT_SECONDS;
+  if (timeout !== unknown && !inRange) {
     failures.push({
       property: "timeoutSeconds",
-      reason: `timeoutSeconds must be a number of seconds from 1 to 86400, got ${JSON.stringify(timeout)}`,
+      reason: `timeoutSeconds must be a number of seconds from 1 to ${MAX_TIMEOUT_SECONDS} (48 hours of shifting and 10 minutes), got ${JSON.stringify(timeout)}`,
     });
   }
   return failures;

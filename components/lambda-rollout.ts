@@ -130,7 +130,13 @@ export function deploymentConfigName(
   );
 }
 
-/** The `live` alias, on the function's newest version when created; CodeDeploy's from then on. */
+/**
+ * The `live` alias, on the function's newest version when created; CodeDeploy's from then on.
+ * Its only inputs are the ones it cannot do without: terraform-provider-aws's alias update
+ * (resourceAliasUpdate) sends the version from Pulumi's state and the routing from the program,
+ * so any update (a description, say) would move it back to the recorded version and clear a
+ * canary's weights; name and functionName replace it rather than update it.
+ */
 export function createLiveAlias(
   name: string,
   fn: aws.lambda.Function,
@@ -140,7 +146,6 @@ export function createLiveAlias(
     `${name}-live`,
     {
       name: ALIAS_NAME,
-      description: "What API Gateway invokes; CodeDeploy shifts it between versions",
       functionName: fn.name,
       functionVersion: fn.version,
     },

@@ -32,7 +32,7 @@ import {
 } from "../helpers/aws-fakes/lambda.js";
 import { parseLambdaAppSpec } from "../helpers/aws-fakes/lambda-appspec.js";
 import { describedEndpoint, SageMakerFake } from "../helpers/aws-fakes/sagemaker.js";
-import { AwsFault, Delayed, type FakeService } from "../helpers/aws-fakes/service.js";
+import { AwsFault, Delayed, type FakeService, Trickle } from "../helpers/aws-fakes/service.js";
 
 const GROUP = {
   applicationName: "app",
@@ -175,6 +175,28 @@ describe("the AWS fakes, read back through the AWS SDK", () => {
       fn.send(new GetAliasCommand({ FunctionName: "fn", Name: "live" })),
       TooManyRequestsException,
     );
+  });
+
+  it("a Trickle: headers and one byte, then nothing until the client gives up; the next call answers", async () => {
+    lambda.failNext("GetAlias", [new Trickle()]);
+    const raw = await fetch(`${lambda.endpoint}/2015-03-31/functions/fn/aliases/live`, {
+      headers: {
+        authorization: "AWS4-HMAC-SHA256 Credential=AKIA/20260101/eu-west-1/lambda/aws4_request, x",
+      },
+      signal: AbortSignal.timeout(5_000),
+    });
+    assert.equal(raw.status, 200);
+    const reader = (raw.body as ReadableStream<Uint8Array>).getReader();
+    assert.equal(new TextDecoder().decode((await reader.read()).value), "{");
+    const stalled = await Promise.race([
+      reader.read().then(() => "more"),
+      new Promise((resolve) => setTimeout(resolve, 300, "stalled")),
+    ]);
+    assert.equal(stalled, "stalled");
+    await reader.cancel();
+    const alias = await fn.send(new GetAliasCommand({ FunctionName: "fn", Name: "live" }));
+    assert.equal(alias.FunctionVersion, "1");
+    assert.equal(lambda.count("GetAlias"), 2);
   });
 
   it("answers an unsigned request as AWS does, 403, and records no call", async () => {

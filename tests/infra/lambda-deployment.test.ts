@@ -10,7 +10,14 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import fc from "fast-check";
 import { LAMBDA_DEPLOYMENT_ACTIONS } from "../../components/lambda-deployment.js";
+import { pollInterval } from "../../components/lambda-deployment-run.js";
+import {
+  checkRollout,
+  deploymentTimeoutSeconds,
+  ROLLOUT_TYPES,
+} from "../../components/lambda-rollout.js";
 import { packageRoot } from "../../components/paths.js";
+import { parseStackConfig } from "../../stacks/config.js";
 import { CodeDeployFake, type Step } from "../helpers/aws-fakes/codedeploy.js";
 import {
   type Aliases,
@@ -18,7 +25,7 @@ import {
   lambdaThrottling,
   startLambdaFake,
 } from "../helpers/aws-fakes/lambda.js";
-import { AwsFault, type FakeService } from "../helpers/aws-fakes/service.js";
+import { AwsFault, type FakeService, Trickle } from "../helpers/aws-fakes/service.js";
 import { actionsFor } from "../helpers/iam-catalogue.js";
 import { DynamicProviderHost } from "./host/dynamic-provider.js";
 import { RecordingEngine, type Registration } from "./host/engine.js";
@@ -295,7 +302,7 @@ describe("LambdaDeployment, run by Pulumi's dynamic-provider host against CodeDe
     const { properties } = await host.create(resource, deployed);
     assert.equal(properties.status, "Succeeded");
     assert.equal(codedeploy.service.count("ListDeployments"), 3);
-    assert.equal(lambda.count("GetAlias"), 3);
+    assert.equal(lambda.count("GetAlias"), 4); // 2 throttled, 1 before and 1 after the deployment
   });
 
   it("a 5xx now and then is retried; a CreateDeployment retried after its answer was lost joins its deployment", async () => {
@@ -380,6 +387,154 @@ describe("LambdaDeployment, run by Pulumi's dynamic-provider host against CodeDe
     assert.match(message, /left running.*The next `pulumi up` waits for it/);
     assert.equal(codedeploy.deployments.get(id as string)?.info.status, "InProgress");
     assert.ok(!codedeploy.service.calls.some((c) => c.operation === "StopDeployment"));
+  });
+
+  it("check accepts the timeout of every rollout the stack config accepts (48 h of shifting and the margin)", async () => {
+    const rollout = fc.record({
+      type: fc.constantFrom(...ROLLOUT_TYPES),
+      percentage: fc.integer({ min: 1, max: 99 }),
+      intervalMinutes: fc.oneof(fc.integer({ min: 1, max: 2880 }), fc.constant(2880)),
+    });
+    const longest = [
+      { type: "canary", percentage: 10, intervalMinutes: 2880 },
+      { type: "linear", percentage: 1, intervalMinutes: 29 },
+    ] as const;
+    const accepts = async (r: {
+      type: (typeof ROLLOUT_TYPES)[number];
+      percentage: number;
+      intervalMinutes: number;
+    }) => {
+      let parsed: ReturnType<typeof parseStackConfig>;
+      try {
+        parsed = parseStackConfig({ "iris-mlops:api": JSON.stringify({ rollout: r }) });
+      } catch {
+        return; // refused by the config, naming the key: nothing reaches the resource
+      }
+      // the component's own arguments take the same rollout
+      const args = {
+        rolloutType: r.type,
+        rolloutPercentage: r.percentage,
+        rolloutIntervalMinutes: r.intervalMinutes,
+      };
+      assert.deepEqual(checkRollout("LambdaInferenceApi", args, true), parsed.api.rollout);
+      const timeoutSeconds = deploymentTimeoutSeconds(parsed.api.rollout);
+      const { failures } = await host.check(resource, {}, as({ timeoutSeconds }));
+      assert.deepEqual(failures, [], `${JSON.stringify(r)}: ${timeoutSeconds} s`);
+    };
+    for (const r of longest) await accepts(r);
+    await fc.assert(fc.asyncProperty(rollout, accepts), { numRuns: 40 });
+    const { failures } = await host.check(resource, {}, as({ timeoutSeconds: 48 * 3600 + 3601 }));
+    assert.deepEqual(
+      failures.map((f) => f.property),
+      ["timeoutSeconds"],
+    );
+  });
+
+  it("an answer that stalls after its headers: the create fails within a bound, naming the call", async () => {
+    codedeploy.service.failNext("GetDeployment", [new Trickle()]);
+    const started = Date.now();
+    const message = await createFails(as({ timeoutSeconds: 1 }));
+    const [id] = codedeploy.deployments.keys();
+    assert.ok(Date.now() - started < 20_000, `${Date.now() - started} ms`);
+    assert.match(
+      message,
+      new RegExp(
+        `lost track of CodeDeploy deployment ${id}: CodeDeploy GetDeployment failed: TimeoutError`,
+      ),
+    );
+  });
+
+  it("a GetAlias that stalls after its headers: refresh fails within a bound, naming the call", async () => {
+    lambda.failNext("GetAlias", [new Trickle()]);
+    const state = as({ status: "Succeeded", fromVersion: "3", toVersion: "4", timeoutSeconds: 1 });
+    const started = Date.now();
+    const err = await host.read(resource, "iris-test-api:live", state).catch((e: Error) => e);
+    assert.ok(err instanceof Error);
+    assert.ok(Date.now() - started < 20_000, `${Date.now() - started} ms`);
+    assert.match(err.message, /Lambda GetAlias \(iris-test-api:live\) failed: TimeoutError/);
+  });
+
+  it("a rollback deployment in the group is never joined, even when its AppSpec names our target", async () => {
+    const spec = { Name: "iris-test-api", Alias: "live", CurrentVersion: "3", TargetVersion: "4" };
+    const id = codedeploy.seed(spec, [{ status: "InProgress" }, { status: "Succeeded" }], {
+      creator: "codeDeployRollback",
+      rollbackInfo: { rollbackTriggeringDeploymentId: "d-ORIGINAL" },
+    });
+    const message = await createFails(deployed);
+    assert.equal(codedeploy.service.count("CreateDeployment"), 0);
+    assert.match(
+      message,
+      new RegExp(`already has CodeDeploy deployment ${id} .*the rollback of d-ORIGINAL`),
+    );
+  });
+
+  it("a deployment that reports Succeeded while the alias does not serve the target alone: create fails saying what it serves", async () => {
+    codedeploy.script = [
+      { status: "InProgress", weight: 10 },
+      { status: "Succeeded", leavesAlias: true },
+    ];
+    const message = await createFails(deployed);
+    const [id] = codedeploy.deployments.keys();
+    assert.match(
+      message,
+      new RegExp(
+        `${id} reports Succeeded, but alias live serves version 3 and sends 10% on version 4`,
+      ),
+    );
+  });
+
+  it("a GetDeployment with no status or an undocumented one: fails at once as a protocol error", async () => {
+    for (const status of [undefined, "Exploded"]) {
+      codedeploy.reset();
+      codedeploy.script = [{ status: status as Step["status"] }];
+      const started = Date.now();
+      const message = await createFails(as({ timeoutSeconds: 20 }));
+      assert.ok(Date.now() - started < 10_000, `${status}: ${Date.now() - started} ms`);
+      assert.match(
+        message,
+        /CodeDeploy GetDeployment answered (no status|status "Exploded", which CodeDeploy does not document)/,
+      );
+      assert.doesNotMatch(message, /still running/);
+    }
+  });
+
+  it("a GetAlias with no FunctionVersion: fails as a protocol error and starts nothing", async () => {
+    aliases.set(ALIAS, { version: "", weights: {} });
+    const message = await createFails(deployed);
+    assert.equal(codedeploy.service.count("CreateDeployment"), 0);
+    assert.match(message, /Lambda GetAlias \(iris-test-api:live\) answered no FunctionVersion/);
+  });
+
+  it("an alias on the target but split with another version: not Unchanged; fails with the command to put it on one", async () => {
+    aliases.set(ALIAS, { version: "4", weights: { "3": 0.25 } });
+    const message = await createFails(deployed);
+    assert.equal(codedeploy.service.count("CreateDeployment"), 0);
+    assert.match(message, /alias live serves version 4 and sends 25% on version 3/);
+    assert.match(
+      message,
+      /aws lambda update-alias --function-name iris-test-api --name live --function-version 4 --routing-config '\{"AdditionalVersionWeights":\{\}\}' --region eu-west-1/,
+    );
+  });
+
+  it("IRIS_MLOPS_ROLLOUT_POLL_SECONDS: what the message says it takes is what it takes", () => {
+    const saved = process.env.IRIS_MLOPS_ROLLOUT_POLL_SECONDS;
+    try {
+      for (const [set, ms] of [
+        ["0.02", 20],
+        ["300", 300_000],
+        ["", 15_000],
+      ] as const) {
+        process.env.IRIS_MLOPS_ROLLOUT_POLL_SECONDS = set;
+        assert.equal(pollInterval(), ms);
+      }
+      for (const set of ["0", "-1", "301", "soon"]) {
+        process.env.IRIS_MLOPS_ROLLOUT_POLL_SECONDS = set;
+        assert.throws(() => pollInterval(), /more than 0 and at most 300/);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.IRIS_MLOPS_ROLLOUT_POLL_SECONDS;
+      else process.env.IRIS_MLOPS_ROLLOUT_POLL_SECONDS = saved;
+    }
   });
 
   it("diff: the target version, function, alias or group changes it; the timeout alone does not", async () => {

@@ -32,6 +32,8 @@ export interface Step {
   readonly error?: CD.ErrorInformation;
   /** On Failed or Stopped: the group rolls back (a rollback deployment moves the alias back). */
   readonly rollBack?: boolean;
+  /** The alias stays as it was: a status the alias does not bear out. */
+  readonly leavesAlias?: boolean;
 }
 
 /** A canary: created, 10 % for two polls, then all traffic. */
@@ -113,9 +115,13 @@ export class CodeDeployFake {
     return fake;
   }
 
-  /** A deployment started before (by an interrupted `pulumi up`), going by `steps`. */
-  seed(spec: LambdaAppSpecProperties, steps: Step[]): string {
-    return this.track(spec, steps, {}).deploymentId ?? "";
+  /** A deployment started before (by an interrupted `pulumi up`, or a rollback), going by `steps`. */
+  seed(
+    spec: LambdaAppSpecProperties,
+    steps: Step[],
+    extra: Partial<CD.DeploymentInfo> = {},
+  ): string {
+    return this.track(spec, steps, extra).deploymentId ?? "";
   }
 
   reset(): void {
@@ -166,6 +172,7 @@ export class CodeDeployFake {
     Object.assign(t.info, { status: step.status }, step.error && { errorInformation: step.error });
     t.weight = step.weight ?? t.weight;
     const key = `${t.spec.Name}:${t.spec.Alias}`;
+    if (step.leavesAlias) return;
     if (step.status === "Succeeded") {
       this.aliases.set(key, { version: t.spec.TargetVersion, weights: {} });
     } else if (ACTIVE.includes(step.status) && t.weight > 0) {

@@ -9,6 +9,7 @@ import type { AliasConfiguration, GetAliasRequest } from "@aws-sdk/client-lambda
 import { AwsFault, FakeService, type Protocol, wireJson } from "./service.js";
 
 export interface Alias {
+  /** The version it serves; "" stands for an answer without one. */
   version: string;
   /** AdditionalVersionWeights: version to share of traffic, from 0 to 1. */
   weights: Record<string, number>;
@@ -67,7 +68,7 @@ export function startLambdaFake(
       return {
         AliasArn: arn,
         Name,
-        FunctionVersion: alias.version,
+        ...(alias.version ? { FunctionVersion: alias.version } : {}),
         Description: "",
         ...(weights ? { RoutingConfig: { AdditionalVersionWeights: alias.weights } } : {}),
         RevisionId: "11111111-2222-3333-4444-555555555555",

@@ -7,7 +7,8 @@
  * wrongly fails the test that reads it back through the SDK. Every call is recorded with the
  * region and service of its SigV4 signature; queued faults answer before (or after) the handler
  * runs, for the throttling and failure tests, and a handler may hold its answer back (`Delayed`)
- * for a slow service or one that never answers.
+ * for a slow service or one that never answers; a queued `Trickle` sends the headers of an
+ * answer and its first byte, then nothing (a connection that stalls mid-body).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -35,6 +36,12 @@ export class Delayed<Output> {
     readonly answer: NoInfer<Output> | AwsFault,
   ) {}
 }
+
+/**
+ * A 200 answer that stalls after its headers and first byte, until the client hangs up or the
+ * fake closes: what a client's request timeout, which stops at the headers, does not catch.
+ */
+export class Trickle {}
 
 export interface WireAnswer {
   readonly status: number;
@@ -64,7 +71,7 @@ export interface Call {
 }
 
 interface QueuedFault {
-  readonly fault: AwsFault;
+  readonly fault: AwsFault | Trickle;
   /** Run the operation first, then answer the fault: an answer lost on its way back. */
   readonly afterHandler: boolean;
 }
@@ -106,7 +113,11 @@ export class FakeService<Ops extends Operations> {
   }
 
   /** The next calls of `operation` get these faults, one each, before it answers normally. */
-  failNext(operation: keyof Ops & string, faults: AwsFault[], afterHandler = false): void {
+  failNext(
+    operation: keyof Ops & string,
+    faults: (AwsFault | Trickle)[],
+    afterHandler = false,
+  ): void {
     const queue = this.queued.get(operation) ?? [];
     queue.push(...faults.map((fault) => ({ fault, afterHandler })));
     this.queued.set(operation, queue);
@@ -134,7 +145,7 @@ export class FakeService<Ops extends Operations> {
     body: string,
     res: ServerResponse,
   ): void {
-    const { answer, delayMs } = this.respond(protocol, handlers, req, body);
+    const { answer, delayMs, trickle } = this.respond(protocol, handlers, req, body);
     const send = () => {
       if (res.destroyed) return;
       res.writeHead(answer.status, {
@@ -142,7 +153,8 @@ export class FakeService<Ops extends Operations> {
         "content-length": Buffer.byteLength(answer.body),
         "x-amzn-requestid": `fake-${this.calls.length}`,
       });
-      res.end(answer.body);
+      if (trickle) res.write(answer.body.slice(0, 1));
+      else res.end(answer.body);
     };
     if (delayMs <= 0) {
       send();
@@ -157,7 +169,7 @@ export class FakeService<Ops extends Operations> {
     handlers: Handlers<Ops>,
     req: IncomingMessage,
     body: string,
-  ): { answer: WireAnswer; delayMs: number } {
+  ): { answer: WireAnswer; delayMs: number; trickle?: boolean } {
     let delayMs = 0;
     try {
       const scope = SCOPE.exec(req.headers.authorization ?? "");
@@ -167,6 +179,9 @@ export class FakeService<Ops extends Operations> {
       const handler = handlers[operation];
       if (!handler) throw new AwsFault(400, "UnknownOperationException", operation);
       const queued = this.queued.get(operation)?.shift();
+      if (queued?.fault instanceof Trickle) {
+        return { answer: protocol.answer({}), delayMs, trickle: true };
+      }
       if (queued && !queued.afterHandler) throw queued.fault;
       const result = handler(input);
       if (queued) throw queued.fault;
