@@ -20,6 +20,7 @@ import {
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import * as pulumi from "@pulumi/pulumi";
+import { awsClientConfig, type CallLimits, callWithin } from "./aws-call.js";
 
 /** Every AWS action the check calls. */
 export const ENDPOINT_ROLLOUT_CHECK_ACTIONS: readonly string[] = ["sagemaker:DescribeEndpoint"];
@@ -40,10 +41,8 @@ export interface EndpointRolloutCheckInputs {
  * array: Pulumi's closure serialization turns a captured Set into a plain object.
  */
 const MOVING = ["Creating", "Updating", "SystemUpdating", "RollingBack"];
-/** Longest one DescribeEndpoint may take, its SDK retries (throttling) included. */
-const CALL_LIMIT_MS = 30_000;
-/** Shortest budget a call is given, even at the end of the wait. */
-const CALL_FLOOR_MS = 2_000;
+/** Longest one DescribeEndpoint may take (its SDK retries included), and the least it is given at the end of the wait. */
+const LIMITS: CallLimits = { callMs: 30_000, floorMs: 2_000 };
 
 const say = (line: string) => process.stderr.write(`endpoint rollout: ${line}\n`);
 
@@ -82,16 +81,7 @@ function outcome(
 }
 
 async function awaitRollout(inputs: EndpointRolloutCheckInputs): Promise<string> {
-  const client = new SageMakerClient({
-    region: inputs.region,
-    // the standard retry strategy backs off and retries throttling and 5xx answers
-    maxAttempts: 5,
-    requestHandler: {
-      connectionTimeout: 5_000,
-      requestTimeout: 10_000,
-      throwOnRequestTimeout: true,
-    },
-  });
+  const client = new SageMakerClient(awsClientConfig(inputs.region, 10_000));
   const started = Date.now();
   const deadline = started + inputs.timeoutSeconds * 1000;
   const elapsed = () => Math.round((Date.now() - started) / 1000);
@@ -100,12 +90,11 @@ async function awaitRollout(inputs: EndpointRolloutCheckInputs): Promise<string>
   );
   try {
     for (;;) {
-      const budget = Math.min(CALL_LIMIT_MS, Math.max(deadline - Date.now(), CALL_FLOOR_MS));
       let d: DescribeEndpointOutput;
       try {
-        d = await client.send(new DescribeEndpointCommand({ EndpointName: inputs.endpointName }), {
-          abortSignal: AbortSignal.timeout(budget),
-        });
+        d = await callWithin(deadline, LIMITS, (options) =>
+          client.send(new DescribeEndpointCommand({ EndpointName: inputs.endpointName }), options),
+        );
       } catch (error) {
         throw new Error(
           `DescribeEndpoint ${inputs.endpointName} failed after ${elapsed()} s: ${(error as Error).name}: ${(error as Error).message}`,

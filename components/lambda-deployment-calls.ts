@@ -5,6 +5,7 @@
  */
 import type * as CodeDeploySdk from "@aws-sdk/client-codedeploy";
 import type * as LambdaSdk from "@aws-sdk/client-lambda";
+import { awsClientConfig, type CallLimits, callWithin } from "./aws-call.js";
 import type { AliasState, AppSpecLambda } from "./lambda-deployment-messages.js";
 import type { RolloutInputs } from "./lambda-deployment-run.js";
 
@@ -13,14 +14,12 @@ export interface Aws {
   readonly fn: typeof LambdaSdk;
   readonly codedeploy: CodeDeploySdk.CodeDeployClient;
   readonly lambda: LambdaSdk.LambdaClient;
-  /** When the rollout gives up (epoch ms): no call outlasts it by more than CALL_FLOOR_MS. */
+  /** When the rollout gives up (epoch ms): no call outlasts it by more than LIMITS.floorMs. */
   readonly deadline: number;
 }
 
-/** Longest one call may take, the SDK's retries included. */
-const CALL_LIMIT_MS = 60_000;
-/** Shortest time a call is given, even at the end of the rollout's wait. */
-const CALL_FLOOR_MS = 2_000;
+/** Longest one call may take (the SDK's retries included), and the least it is given at the end of the rollout's wait. */
+const LIMITS: CallLimits = { callMs: 60_000, floorMs: 2_000 };
 /** Every status GetDeployment documents (DeploymentStatus). */
 const STATUSES = [
   "Created",
@@ -93,19 +92,9 @@ export async function withAws<T>(
 function connect(region: string, deadline: number): Aws {
   const cd = require("@aws-sdk/client-codedeploy") as typeof CodeDeploySdk;
   const fn = require("@aws-sdk/client-lambda") as typeof LambdaSdk;
-  // Each attempt connects within 5 s and gets its headers within 30 s; the SDK's standard retry
-  // repeats throttling, 5xx and timed-out attempts with backoff, up to 5 attempts a call. The
-  // request timeout stops at the headers: `send` bounds the whole call, body included.
+  // Each attempt has its headers within 30 s; `send` bounds the whole call, body included.
   // Credentials come from the SDK's default chain, the endpoint from AWS_ENDPOINT_URL_<SERVICE>.
-  const config = {
-    region,
-    maxAttempts: 5,
-    requestHandler: {
-      connectionTimeout: 5_000,
-      requestTimeout: 30_000,
-      throwOnRequestTimeout: true,
-    },
-  };
+  const config = awsClientConfig(region, 30_000);
   return {
     cd,
     fn,
@@ -125,16 +114,8 @@ async function send<T>(
   what: string,
   call: (options: { abortSignal: AbortSignal }) => Promise<T>,
 ): Promise<T> {
-  const budget = Math.min(CALL_LIMIT_MS, Math.max(aws.deadline - Date.now(), CALL_FLOOR_MS));
-  const abortSignal = AbortSignal.timeout(budget);
-  const expired = new Promise<never>((_, reject) =>
-    abortSignal.addEventListener("abort", () => {
-      const err = new Error(`no complete answer within ${Math.ceil(budget / 1000)} s`);
-      reject(Object.assign(err, { name: "TimeoutError" }));
-    }),
-  );
   try {
-    return await Promise.race([call({ abortSignal }), expired]);
+    return await callWithin(aws.deadline, LIMITS, call);
   } catch (err) {
     const { name, message } = err as { name?: string; message?: string };
     throw new Error(`${what} failed: ${name ?? "Error"}: ${message ?? String(err)}`, {
