@@ -19,6 +19,12 @@ export const REGION = "eu-west-1";
 export const FIXTURES = join(__dirname, "..", "fixtures", "infra");
 export const FIXTURE_HANDLER = join(FIXTURES, "lambda-handler.ts");
 export const FIXTURE_IMAGE_CONTEXT = join(FIXTURES, "image");
+/** A LambdaInferenceApi's model arguments, as ModelBucket would give them. */
+export const LAMBDA_MODEL = {
+  modelBucketName: "models-bucket-1234567",
+  modelKey: "models/0123456789abcdef/model.tar.gz",
+  modelSha256: "a".repeat(64),
+};
 
 // biome-ignore lint/suspicious/noExplicitAny: resource inputs are whatever the SDK serialised
 type Props = Record<string, any>;

@@ -12,6 +12,7 @@ import { ArgumentError } from "../../components/validate.js";
 import {
   ACCOUNT,
   FIXTURE_HANDLER,
+  LAMBDA_MODEL,
   PROJECT,
   policyOf,
   REGION,
@@ -22,15 +23,13 @@ import {
   value,
 } from "./harness.js";
 
-const MODEL = {
-  modelBucketName: "models-bucket-1234567",
-  modelKey: "models/0123456789abcdef/model.tar.gz",
-  modelSha256: "a".repeat(64),
-};
-
 async function build(args: Partial<LambdaInferenceApiArgs> = {}, name = "api") {
   const mocks = await useMocks();
-  const api = new LambdaInferenceApi(name, { ...MODEL, handlerEntry: FIXTURE_HANDLER, ...args });
+  const api = new LambdaInferenceApi(name, {
+    ...LAMBDA_MODEL,
+    handlerEntry: FIXTURE_HANDLER,
+    ...args,
+  });
   await settle(mocks, [api.apiUrl, api.functionArn, api.logGroupName, api.accessLogGroupName]);
   return { mocks, api };
 }
@@ -88,9 +87,9 @@ describe("LambdaInferenceApi", () => {
       const fn = mocks.one("aws:lambda/function:Function").inputs;
       assert.deepEqual(fn.environment, {
         variables: {
-          MODEL_BUCKET: MODEL.modelBucketName,
-          MODEL_KEY: MODEL.modelKey,
-          MODEL_SHA256: MODEL.modelSha256,
+          MODEL_BUCKET: LAMBDA_MODEL.modelBucketName,
+          MODEL_KEY: LAMBDA_MODEL.modelKey,
+          MODEL_SHA256: LAMBDA_MODEL.modelSha256,
           NODE_OPTIONS: "--enable-source-maps",
         },
       });
@@ -133,7 +132,7 @@ describe("LambdaInferenceApi", () => {
           Sid: "ReadModel",
           Effect: "Allow",
           Action: "s3:GetObject",
-          Resource: `arn:aws:s3:::${MODEL.modelBucketName}/models/*`,
+          Resource: `arn:aws:s3:::${LAMBDA_MODEL.modelBucketName}/models/*`,
         },
         {
           Sid: "WriteOwnLogs",
@@ -257,17 +256,17 @@ describe("LambdaInferenceApi", () => {
   it("refuses out-of-range arguments by name", async () => {
     await useMocks();
     assert.throws(
-      () => new LambdaInferenceApi("bad", { ...MODEL, memorySize: 64 }),
+      () => new LambdaInferenceApi("bad", { ...LAMBDA_MODEL, memorySize: 64 }),
       (e: Error) => e instanceof ArgumentError && /memorySize/.test(e.message),
     );
     assert.throws(
-      () => new LambdaInferenceApi("bad", { ...MODEL, logRetentionInDays: 10 }),
+      () => new LambdaInferenceApi("bad", { ...LAMBDA_MODEL, logRetentionInDays: 10 }),
       /logRetentionInDays must be one of 1, 3, 5, 7, 14/,
     );
     assert.throws(
       () =>
         new LambdaInferenceApi("bad", {
-          ...MODEL,
+          ...LAMBDA_MODEL,
           architecture: "sparc" as unknown as "arm64",
         }),
       /architecture must be one of arm64, x86_64/,

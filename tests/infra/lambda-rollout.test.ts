@@ -25,6 +25,7 @@ import { ArgumentError, NAME_RULES, nameProblem } from "../../components/validat
 import {
   ACCOUNT,
   FIXTURE_HANDLER,
+  LAMBDA_MODEL,
   PROJECT,
   policyOf,
   REGION,
@@ -34,11 +35,6 @@ import {
   value,
 } from "./harness.js";
 
-const MODEL = {
-  modelBucketName: "models-bucket-1234567",
-  modelKey: "models/0123456789abcdef/model.tar.gz",
-  modelSha256: "a".repeat(64),
-};
 const GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup";
 const CONFIG = "aws:codedeploy/deploymentConfig:DeploymentConfig";
 const DEPLOYMENT = "pulumi-nodejs:dynamic:LambdaDeployment";
@@ -58,7 +54,7 @@ async function build(args: Partial<LambdaInferenceApiArgs> = {}) {
   const seen: Seen[] = [];
   const api = new LambdaInferenceApi(
     "api",
-    { ...MODEL, handlerEntry: FIXTURE_HANDLER, ...args },
+    { ...LAMBDA_MODEL, handlerEntry: FIXTURE_HANDLER, ...args },
     {
       transformations: [
         ({ type, name, opts }) => {
@@ -315,7 +311,7 @@ describe("LambdaInferenceApi rollouts", () => {
     await useMocks();
     const refused = (args: Partial<LambdaInferenceApiArgs>, pattern: RegExp) =>
       assert.throws(
-        () => new LambdaInferenceApi("bad", { ...MODEL, ...args }),
+        () => new LambdaInferenceApi("bad", { ...LAMBDA_MODEL, ...args }),
         (e: Error) => e instanceof ArgumentError && pattern.test(e.message),
         JSON.stringify(args),
       );

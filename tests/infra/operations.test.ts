@@ -19,6 +19,7 @@ import { irisStack } from "../../stacks/program.js";
 import {
   ACCOUNT,
   FIXTURE_HANDLER,
+  LAMBDA_MODEL,
   REGION,
   type Recorder,
   type Registered,
@@ -30,11 +31,6 @@ import {
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:alerts`;
-const MODEL = {
-  modelBucketName: "models-bucket-1234567",
-  modelKey: "models/0123456789abcdef/model.tar.gz",
-  modelSha256: "a".repeat(64),
-};
 const DIGEST_URI = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/image@sha256:${"b".repeat(64)}`;
 
 const alarm = (mocks: Recorder, name: string): Registered["inputs"] =>
@@ -46,7 +42,11 @@ const queries = (inputs: Registered["inputs"]): Record<string, any> =>
 
 async function lambdaApi(args: Partial<LambdaInferenceApiArgs> = {}) {
   const mocks = await useMocks();
-  const api = new LambdaInferenceApi("api", { ...MODEL, handlerEntry: FIXTURE_HANDLER, ...args });
+  const api = new LambdaInferenceApi("api", {
+    ...LAMBDA_MODEL,
+    handlerEntry: FIXTURE_HANDLER,
+    ...args,
+  });
   await settle(mocks, [api.apiUrl, api.functionName]);
   return { mocks, api };
 }
@@ -54,7 +54,7 @@ async function lambdaApi(args: Partial<LambdaInferenceApiArgs> = {}) {
 async function endpoint(args: Partial<SageMakerEndpointArgs> = {}) {
   const mocks = await useMocks({}, "prod");
   const sm = new SageMakerEndpoint("sagemaker", {
-    ...MODEL,
+    ...LAMBDA_MODEL,
     modelManifestSha256: "c".repeat(64),
     imageUri: DIGEST_URI,
     repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/image`,
