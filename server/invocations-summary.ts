@@ -7,6 +7,7 @@
  * A counter per answer; never a log line per request.
  */
 import type { ServerResponse } from "node:http";
+import { whenGone } from "./gone.js";
 import type { Logger } from "./log.js";
 
 /** CloudWatch alarms that guard a rollout's bake use 60 s periods: one line per period. */
@@ -22,6 +23,14 @@ interface Counts {
   latencyMsSum: number;
   latencyMsMax: number;
 }
+
+/**
+ * Whether the answer reached its socket: sent whole, or being written when it was cut. One
+ * queued behind another answer on a pipelining connection has `headersSent` (written into
+ * node's queue) but never had the socket: it reached no client, so it is not counted.
+ */
+const written = (res: ServerResponse): boolean =>
+  res.headersSent && (res.writableFinished || res.socket !== null);
 
 /** Milliseconds to the microsecond: what a log line needs. */
 const micros = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -54,10 +63,11 @@ export class InvocationsSummary {
     const started = performance.now();
     const done = () => {
       if (!this.open.delete(res)) return;
-      if (res.headersSent) this.count(modelVersion, res.statusCode, performance.now() - started);
+      if (written(res)) this.count(modelVersion, res.statusCode, performance.now() - started);
     };
     this.open.set(res, done);
-    res.once("close", done);
+    // a response queued behind another emits no 'close' when its socket goes (server/gone.ts)
+    whenGone(res, done);
   }
 
   count(modelVersion: string, status: number, latencyMs: number): void {

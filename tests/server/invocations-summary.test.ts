@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import type { ServerResponse } from "node:http";
+import { connect } from "node:net";
 import type { Predictor } from "../../core/predictor.js";
 import { InvocationsSummary } from "../../server/invocations-summary.js";
 import { createLogger } from "../../server/log.js";
@@ -160,6 +161,30 @@ describe("the invocations summary", () => {
     );
   });
 
+  it("counts no answer queued behind another on a pipelining connection that went away", async () => {
+    // found by review: such an answer has headersSent but never had the socket, and emits no
+    // 'close' (server/gone.ts): it was held until stop and then counted as sent
+    const { logger, summaries } = keptLog();
+    const { app, port } = await servers.serve(model.predictor, { logger });
+    const post = (body: string, accept: string) =>
+      `POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nAccept: ${accept}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const CONNECTIONS = 3;
+    for (let i = 0; i < CONNECTIONS; i++) {
+      const socket = connect(port, "127.0.0.1");
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.pause(); // never read: the big answer blocks, the small ones queue behind it
+      socket.write(
+        post(CSV_ROW.repeat(65_536), "application/json") + post(CSV_ROW, "text/csv").repeat(5),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      socket.destroy();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await app.close();
+    const counted = summaries().reduce((sum, line) => sum + Number(line.invocations), 0);
+    assert.equal(counted, CONNECTIONS, "the big answers being written when cut, nothing queued");
+  });
+
   it("writes nothing at stop when nothing was answered", async () => {
     const { logger, summaries } = keptLog();
     const { app, port } = await servers.serve(model.predictor, { logger });
@@ -227,7 +252,14 @@ describe("the invocations summary", () => {
       const { logger, summaries } = keptLog();
       const summary = new InvocationsSummary(logger, 60_000);
       const answer = (statusCode: number, headersSent: boolean) =>
-        Object.assign(new EventEmitter(), { statusCode, headersSent }) as unknown as ServerResponse;
+        Object.assign(new EventEmitter(), {
+          statusCode,
+          headersSent,
+          // being written on its own connection, whose socket is still open
+          writableFinished: false,
+          socket: {},
+          req: { socket: Object.assign(new EventEmitter(), { closed: false }) },
+        }) as unknown as ServerResponse;
       const closed = answer(200, true);
       const cut = [answer(200, true), answer(200, true)];
       const neverStarted = answer(200, false);
