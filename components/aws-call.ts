@@ -34,7 +34,10 @@ export async function callWithin<T>(
   limits: CallLimits,
   call: (options: { abortSignal: AbortSignal }) => Promise<T>,
 ): Promise<T> {
-  const budget = Math.min(limits.callMs, Math.max(deadline - Date.now(), limits.floorMs));
+  // whole milliseconds: AbortSignal.timeout refuses a fraction, and a deadline may have one
+  const budget = Math.ceil(
+    Math.min(limits.callMs, Math.max(deadline - Date.now(), limits.floorMs)),
+  );
   const abortSignal = AbortSignal.timeout(budget);
   const expired = new Promise<never>((_, reject) =>
     abortSignal.addEventListener("abort", () => {
