@@ -161,6 +161,8 @@ const sagemakerSchema = z
     path: ["minInstances"],
   })
   .superRefine((s, ctx) => {
+    // no endpoint, no rollout of one to check
+    if (!s.enabled) return;
     const key = (name: string) => `${NAMESPACE}:sagemaker.${name}`;
     const capacity = rolloutCapacity(
       {
@@ -205,11 +207,15 @@ const stackSchema = z
     // a gradual rollout rolls back on its door's alarms; without them nothing would
     const gradual = [
       { path: ["api", "rollout", "type"], type: s.api.rollout.type, alarms: "the API's" },
-      {
-        path: ["sagemaker", "rollout", "type"],
-        type: s.sagemaker.rollout.type,
-        alarms: "the endpoint's",
-      },
+      ...(s.sagemaker.enabled
+        ? [
+            {
+              path: ["sagemaker", "rollout", "type"],
+              type: s.sagemaker.rollout.type,
+              alarms: "the endpoint's",
+            },
+          ]
+        : []),
     ];
     for (const { path, type, alarms } of gradual) {
       if (s.alerts.enabled || type === "all-at-once") continue;

@@ -437,6 +437,15 @@ describe("the iris-mlops:sagemaker.rollout config key", () => {
     }
   });
 
+  it("checks no rollout of an endpoint that is off (found by review: a disabled block was refused)", () => {
+    const config = parseStackConfig({
+      "iris-mlops:alerts": JSON.stringify({ enabled: false }),
+      "iris-mlops:api": JSON.stringify({ rollout: { type: "all-at-once" } }),
+      "iris-mlops:sagemaker": JSON.stringify({ enabled: false, rollout: { type: "canary" } }),
+    });
+    assert.equal(config.sagemaker.enabled, false);
+  });
+
   it("reads numerals as `pulumi config set --path` stores them", () => {
     const s = parse({
       mode: "instances",
