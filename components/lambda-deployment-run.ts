@@ -79,6 +79,13 @@ export async function rollOut(inputs: RolloutInputs): Promise<RolloutOutcome> {
       say(`already serves version ${alias.version}: nothing to deploy`);
       return { status: "Unchanged", fromVersion: alias.version, toVersion: alias.version };
     }
+    // the checks above may have used the whole wait (slow answers): never start a deployment
+    // this run would then not watch
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `Lambda rollout of ${inputs.functionName}:${inputs.aliasName} to version ${inputs.targetVersion} did not start: its ${inputs.timeoutSeconds} s were used up before CreateDeployment (AWS answered slowly); nothing was deployed, and the next \`pulumi up\` tries again`,
+      );
+    }
     const id = await startDeployment(aws, inputs, alias.version).catch(async (err: Error) => {
       // the SDK retries a CreateDeployment whose answer was lost (a 5xx, a timeout): the retry
       // is refused because the first attempt's deployment is running, and that one is ours

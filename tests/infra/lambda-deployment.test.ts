@@ -430,6 +430,13 @@ describe("LambdaDeployment, run by Pulumi's dynamic-provider host against CodeDe
     );
   });
 
+  it("a wait used up before CreateDeployment: starts no deployment it would not watch", async () => {
+    // found by review: a deployment was started after the deadline, then reported as timed out
+    const message = await createFails(as({ timeoutSeconds: 0.001 }));
+    assert.equal(codedeploy.service.count("CreateDeployment"), 0);
+    assert.match(message, /did not start: its 0\.001 s were used up before CreateDeployment/);
+  });
+
   it("an answer that stalls after its headers: the create fails within a bound, naming the call", async () => {
     codedeploy.service.failNext("GetDeployment", [new Trickle()]);
     const started = Date.now();
