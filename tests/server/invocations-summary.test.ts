@@ -172,11 +172,20 @@ describe("the invocations summary", () => {
     for (let i = 0; i < CONNECTIONS; i++) {
       const socket = connect(port, "127.0.0.1");
       await new Promise((resolve) => socket.once("connect", resolve));
-      socket.pause(); // never read: the big answer blocks, the small ones queue behind it
+      // read only the big answer's first bytes, then nothing: it blocks, the small ones queue
+      // behind it. Waiting for those bytes (not a fixed time) keeps a loaded machine from
+      // cutting the connection before the big answer has even started.
+      const started = new Promise((resolve) =>
+        socket.once("data", () => {
+          socket.pause();
+          resolve(undefined);
+        }),
+      );
       socket.write(
         post(CSV_ROW.repeat(65_536), "application/json") + post(CSV_ROW, "text/csv").repeat(5),
       );
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      await started;
+      await new Promise((resolve) => setTimeout(resolve, 100));
       socket.destroy();
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
