@@ -19,6 +19,14 @@ const post = (path: string, type: string, length: number, accept = type) =>
   `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nAccept: ${accept}\r\nContent-Length: ${length}\r\n\r\n`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Wait until `ready` holds (the server has read what was sent), not a fixed time: CI is loaded. */
+async function until(ready: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !ready(); waited += 10) {
+    assert.ok(waited < 10_000, `never: ${what}`);
+    await sleep(10);
+  }
+}
+
 /** Milliseconds to a whole `GET /ping` answer on a new connection; 5000 when none came. */
 function pingMs(port: number): Promise<number> {
   return new Promise((resolve) => {
@@ -53,12 +61,12 @@ describe("server/app.ts budgets (over sockets)", function () {
   afterEach(() => servers.closeAll());
 
   it("answers 503 with Retry-After when the bodies in flight would pass the byte budget", async () => {
-    const { open } = await serve({ budget: { bytes: 1024 * 1024 } });
+    const { app, open } = await serve({ budget: { bytes: 1024 * 1024 } });
     const rows = (bytes: number) => CSV_ROW.repeat(Math.ceil(bytes / CSV_ROW.length));
     const holding = await open();
     // a declared 700 KiB body of which 600 KiB came: what came is held (with room to grow)
     await holding.write(`${post("/invocations", "text/csv", 700 * 1024)}${rows(600 * 1024)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => app.inFlight.bytes >= 600 * 1024, "the first body is held");
     const second = await open();
     await second.write(`${post("/invocations", "text/csv", 700 * 1024)}${rows(600 * 1024)}`);
     const res = await second.response();
@@ -113,10 +121,10 @@ describe("server/app.ts budgets (over sockets)", function () {
   });
 
   it("answers 503 when the requests in flight are at the request budget, and frees the slot after", async () => {
-    const { open } = await serve({ budget: { requests: 1 } });
+    const { app, open } = await serve({ budget: { requests: 1 } });
     const holding = await open();
     await holding.write(`${post("/invocations", "text/csv", CSV_ROW.length * 2)}${CSV_ROW}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => app.inFlight.requests === 1, "the first request is admitted");
     const second = await open();
     await second.write(`${post("/predict", "application/json", 2)}{}`);
     const refused = await second.response();
