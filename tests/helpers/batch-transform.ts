@@ -72,12 +72,17 @@ export function splitMiniBatches(input: string, maxBytes: number): string[] {
   return batches;
 }
 
+let sent = 0;
+/** POST /invocations sent so far by this process (the container test counts what the server logs). */
+export const sentRequests = () => sent;
+
 /** One POST /invocations: its status and body. */
 export function invoke(
   settings: TransformSettings,
   body: string,
 ): Promise<{ status: number; body: string }> {
   const url = new URL("/invocations", settings.baseUrl);
+  sent++;
   return new Promise((resolve, reject) => {
     const req = request(
       url,
