@@ -15,7 +15,7 @@ import {
 } from "../tests/helpers/batch-transform.js";
 
 async function main(baseUrl: string): Promise<void> {
-  const base = { baseUrl, maxPayloadBytes: 16 * 1024, concurrency: 4, timeoutMs: 20_000 };
+  const base = { baseUrl, maxPayloadBytes: 4096, concurrency: 4, timeoutMs: 20_000 };
   const runs: [TransformSettings, string, boolean][] = [
     [{ ...base, contentType: "text/csv", accept: "text/csv" }, rowsText(1500, "csv", 21), true],
     [
