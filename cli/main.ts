@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { access } from "node:fs/promises";
-/** The `iris-mlops` command: train a model, predict from files, serve the model over HTTP. */
+/**
+ * The `iris-mlops` command: train a model, predict from files, serve the model over HTTP, read
+ * the registry, run a Batch Transform job.
+ */
 import { Command } from "commander";
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from "../training/options.js";
 import {
@@ -13,6 +16,7 @@ import {
 import { addModelsCommand } from "./models.js";
 import { decimal, integer } from "./options.js";
 import { addPredictCommand } from "./predict-command.js";
+import { addTransformCommand } from "./transform.js";
 
 /**
  * What only training or serving needs is loaded when that command runs: the trainer and the
@@ -161,6 +165,7 @@ export function buildProgram(): Command {
   );
 
   addModelsCommand(program);
+  addTransformCommand(program);
 
   return program;
 }

@@ -72,11 +72,53 @@ export interface SageMakerEndpointArgs extends AlarmArgs, RoleArgs {
   readonly rollout?: SageMakerRollout;
   /** p99 model latency (milliseconds, in 2 of 3 one-minute periods) that fires the latency alarm. Default 100. */
   readonly modelLatencyThresholdMs?: pulumi.Input<number>;
+  /**
+   * Batch Transform (`iris-mlops transform`): the `s3://bucket/prefix` its jobs read. The model's
+   * role may list and read that prefix only. A plain value; with `batchOutput`, or neither.
+   * Default: none (no batch permissions).
+   */
+  readonly batchInput?: string;
+  /** Batch Transform: the `s3://bucket/prefix` its jobs write; the role may write there only. Default: none. */
+  readonly batchOutput?: string;
+  /** Batch Transform: a KMS key encrypting the input or output bucket (kms:Decrypt, kms:GenerateDataKey on it). Default: none. */
+  readonly batchKmsKeyArn?: string;
   /** Tags for every taggable child. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 export const VARIANT_NAME = "AllTraffic";
+const BATCH_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/([^*?]*)$/;
+
+/** The batch prefixes the args declare, checked; undefined when they declare none. */
+export function batchPrefixesOf(args: SageMakerEndpointArgs) {
+  const { batchInput, batchOutput, batchKmsKeyArn } = args;
+  if (batchInput === undefined && batchOutput === undefined) return undefined;
+  if (batchInput === undefined || batchOutput === undefined) {
+    throw new ArgumentError(
+      "SageMakerEndpoint: batchInput and batchOutput go together: Batch Transform reads one and writes the other",
+    );
+  }
+  const location = (name: string, uri: string) => {
+    const match = BATCH_URI.exec(uri);
+    if (!match) {
+      throw new ArgumentError(
+        `SageMakerEndpoint: ${name} must be s3://bucket/prefix (no wildcards), got ${JSON.stringify(uri)}`,
+      );
+    }
+    return { bucket: match[1] as string, prefix: match[2] as string };
+  };
+  const input = location("batchInput", batchInput);
+  const output = location("batchOutput", batchOutput);
+  if (
+    input.bucket === output.bucket &&
+    (output.prefix.startsWith(input.prefix) || input.prefix.startsWith(output.prefix))
+  ) {
+    throw new ArgumentError(
+      `SageMakerEndpoint: batchInput (${batchInput}) and batchOutput (${batchOutput}) overlap: a job would read what it writes, and the role could write its input`,
+    );
+  }
+  return { input, output, ...(batchKmsKeyArn ? { kmsKeyArn: batchKmsKeyArn } : {}) };
+}
 const DIGEST_URI = /^[^@\s]+@sha256:[0-9a-f]{64}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 

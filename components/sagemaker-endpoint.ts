@@ -37,6 +37,7 @@ import {
 } from "./sagemaker-alarms.js";
 import { createVariantScaling } from "./sagemaker-autoscaling.js";
 import {
+  batchPrefixesOf,
   checkDigestUri,
   checkManifestPin,
   endpointNameFor,
@@ -104,6 +105,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
         `${c}: minInstanceCount (${min}) must not exceed maxInstanceCount (${max})`,
       );
     }
+    const batch = batchPrefixesOf(args);
     const serverless = args.serverless ?? true;
     const autoscaling = !serverless && (args.autoscaling ?? true);
     const rollout = { ...DEFAULT_ENDPOINT_ROLLOUT, ...args.rollout };
@@ -139,6 +141,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
           args.modelKmsKeyArn,
           args.repositoryArn,
           logGroup.arn,
+          batch && { partition, prefixes: batch },
         ),
         permissionsBoundary: args.permissionsBoundary,
         tags: args.tags,

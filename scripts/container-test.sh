@@ -513,6 +513,16 @@ else
   fail "serve: X-Amzn-SageMaker-Custom-Attributes: model-version=$model_version" "got '$attributes'"
 fi
 
+# Batch Transform as SageMaker drives it (SplitType Line, MultiRecord, 4 mini-batches in flight,
+# AssembleWith Line): a headered CSV and a JSON-lines file, every output line checked against
+# its row's own answer (scripts/batch-transform-check.ts, tests/helpers/batch-transform.ts)
+if batch=$(cd "$REPO" && npx --no-install tsx scripts/batch-transform-check.ts "$URL" 2>&1); then
+  sent_invocations=$((sent_invocations + $(jq -r .requests <<<"$batch")))
+  pass "serve: batch transform (Line split, MultiRecord, 4 in flight, Line assembly): $(jq -r '"\(.rows) rows in \(.miniBatches) mini-batches, aligned"' <<<"$batch")"
+else
+  fail "serve: batch transform: joined output aligned to the input rows" "$batch"
+fi
+
 # check_serving_uid WANT: the serving process's uid, read from the host's /proc
 check_serving_uid() {
   local pid uid

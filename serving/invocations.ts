@@ -5,7 +5,8 @@
  */
 import { parse as parseContentType } from "content-type";
 import Negotiator from "negotiator";
-import { csvRecordToRow, splitCsvLine } from "../core/csv.js";
+import { csvHeader, csvRecordToRow, isCsvNumber, splitCsvLine } from "../core/csv.js";
+import { FEATURES } from "../core/features.js";
 import { InputError, isBatch, parseRow } from "../core/input.js";
 import { parseJsonLine } from "../core/lines.js";
 import type { Prediction } from "../core/predictor.js";
@@ -107,11 +108,46 @@ function lineCount(text: string): number {
   return lines;
 }
 
+/**
+ * Whether the first line of a CSV body is a header, which answers no line. Batch Transform
+ * (SplitType Line) sends a file's header only in the object's first mini-batch, and joins the
+ * answers with AssembleWith Line: answering nothing for it keeps output line n the answer to
+ * data row n, in every mini-batch. It must name the four features in the default order: the
+ * mini-batches after the first carry no header, so another order could not apply to them and
+ * their rows would be read in a different order than the first's (docs/batch.md). A line with
+ * a number or an empty field is data, read (and refused) as any row.
+ */
+function isCsvHeaderLine(line: string): boolean {
+  const fields = splitCsvLine(line, "line 1");
+  if (fields.length === 0 || fields.some((f) => f === "" || isCsvNumber(f))) return false;
+  let order: number[] | undefined;
+  try {
+    order = csvHeader(fields);
+  } catch (error) {
+    throw new InputError("line 1", (error as InputError).problem);
+  }
+  if (order?.some((column, k) => column !== k)) {
+    throw new InputError(
+      "line 1",
+      `a header must name the columns in the order ${FEATURES.join(", ")}, got ${fields.join(", ")}: batch transform sends the header with the first mini-batch only, so the rows after it are read in that order`,
+    );
+  }
+  return true;
+}
+
 /** The lines of a body (one trailing newline is not a line), found one by one. */
 function lineSource(text: string, type: typeof CSV_TYPE | typeof JSONLINES_TYPE): RowSource {
   if (text === "") throw new InputError("", "no rows: send at least one line");
   let at = 0;
   let index = 0;
+  if (type === CSV_TYPE) {
+    // a header first answers nothing: the rows start after it, and are numbered from line 2
+    const end = text.indexOf("\n");
+    if (isCsvHeaderLine(text.slice(0, end < 0 ? text.length : end).replace(/\r$/, ""))) {
+      at = end < 0 ? text.length : end + 1;
+      index = 1;
+    }
+  }
   return {
     rows: lineCount(text),
     next() {

@@ -134,9 +134,19 @@ const sagemakerRolloutSchema = z
   })
   .strict();
 
+/** `sagemaker.batch`: the prefixes Batch Transform jobs on the model read and write (docs/batch.md). */
+const batchSchema = z
+  .object({
+    input: z.string().startsWith("s3://"),
+    output: z.string().startsWith("s3://"),
+    kmsKeyArn: z.string().startsWith("arn:").optional(),
+  })
+  .strict();
+
 const sagemakerSchema = z
   .object({
     enabled: bool().default(false),
+    batch: batchSchema.optional(),
     mode: z.enum(["serverless", "instances"]).default("serverless"),
     memoryMb: num(
       z.number().refine((m) => [1024, 2048, 3072, 4096, 5120, 6144].includes(m), {

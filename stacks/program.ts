@@ -33,6 +33,8 @@ export interface StackOutputs {
   readonly imageUri: pulumi.Output<string> | undefined;
   /** The SageMaker endpoint to invoke; undefined when SageMaker is off. */
   readonly endpointName: pulumi.Output<string> | undefined;
+  /** The SageMaker model, for `iris-mlops transform --model`; undefined when SageMaker is off. */
+  readonly sageMakerModelName: pulumi.Output<string> | undefined;
   /** The CloudWatch dashboard of the stack. */
   readonly dashboardName: pulumi.Output<string>;
   /** The SNS topic the alarms notify; undefined without `alerts.email`. */
@@ -126,6 +128,7 @@ export async function irisStack(
 
   let imageUri: pulumi.Output<string> | undefined;
   let endpointName: pulumi.Output<string> | undefined;
+  let sageMakerModelName: pulumi.Output<string> | undefined;
   if (config.sagemaker.enabled) {
     // the image only serves SageMaker: no SageMaker, no build and no repository
     const image = new TrainingImage("image", {
@@ -154,12 +157,16 @@ export async function irisStack(
       targetInvocationsPerInstance: sm.targetInvocations,
       autoscaling: sm.autoscaling,
       rollout: sm.rollout,
+      batchInput: sm.batch?.input,
+      batchOutput: sm.batch?.output,
+      batchKmsKeyArn: sm.batch?.kmsKeyArn,
       logRetentionInDays: config.logRetentionDays,
       ...shared,
     });
     alarmArns.push(...Object.values(endpoint.alarms ?? {}).map((alarm) => alarm.arn));
     imageUri = image.imageUri;
     endpointName = endpoint.endpointName;
+    sageMakerModelName = endpoint.modelName;
   }
 
   const dashboard = new InferenceDashboard("dashboard", {
@@ -178,6 +185,7 @@ export async function irisStack(
     rolloutStatus: api.rolloutStatus,
     imageUri,
     endpointName,
+    sageMakerModelName,
     dashboardName: dashboard.dashboardName,
     alertTopicArn: alertTopic?.arn,
   };

@@ -128,6 +128,11 @@ describe("fuzz: request parsers", function () {
             );
           for (const r of rows)
             assert.ok(r.length === 4 && r.every((x) => Number.isFinite(x) && x > 0));
+          // a CSV header alone is no row (batch transform's header-only file); JSON needs one
+          if (rows.length === 0) {
+            assert.ok(type === CSV_TYPE && /^sepal_length,/i.test(text));
+            return;
+          }
           const viaJson = parseInvocation(JSON_TYPE, JSON.stringify(rows.map((r) => [...r])));
           assert.deepEqual(viaJson, rows);
           assert.deepEqual(

@@ -245,10 +245,11 @@ describe("server/app.ts buildApp (inject)", () => {
       ["a non-number", "text/csv", "5.1,3.5,1.4,0.2\n5.1,3.5,abc,0.2", /^line 2, petal_length: /],
       ["a missing column", "text/csv", "5.1,3.5,1.4", /^line 1: .*exactly 4 values/],
       [
-        "a header",
+        // a header in the default order answers no line (tests/server/batch-transform.test.ts)
+        "a header in another column order",
         "text/csv",
-        "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2",
-        /^line 1, sepal_length: /,
+        "petal_width,sepal_length,sepal_width,petal_length\n0.2,5.1,3.5,1.4",
+        /^line 1: a header must name the columns in the order sepal_length/,
       ],
       [
         "an empty line in the middle",

@@ -2,15 +2,16 @@
  * A SageMaker fake on the JSON 1.1 protocol (json-protocol.ts, target prefix SageMaker), its
  * operations typed by the SDK's own input and output types. DescribeEndpoint answers from a
  * script that each test plays: each call takes the next step (an output, a fault, or a `Delayed`
- * one), the last one repeating. Another operation is one more entry in `SageMakerOperations` and
- * one more handler.
+ * one), the last one repeating. The transform jobs (CreateTransformJob, DescribeTransformJob,
+ * StopTransformJob) are sagemaker-transform.ts's, reached as `transformJobs`. Another operation
+ * is one more entry in `SageMakerOperations` and one more handler.
  */
 import type { DescribeEndpointInput, DescribeEndpointOutput } from "@aws-sdk/client-sagemaker";
 import { awsJsonProtocol } from "./json-protocol.js";
+import { ACCOUNT, REGION, TransformJobs, type TransformOperations } from "./sagemaker-transform.js";
 import { AwsFault, type Delayed, FakeService } from "./service.js";
 
-export const ACCOUNT = "123456789012";
-export const REGION = "eu-west-1";
+export { ACCOUNT, REGION };
 
 export interface EndpointState {
   readonly name: string;
@@ -61,7 +62,7 @@ export function describedEndpoint(s: EndpointState) {
   } satisfies DescribeEndpointOutput;
 }
 
-export type SageMakerOperations = {
+export type SageMakerOperations = TransformOperations & {
   DescribeEndpoint: [DescribeEndpointInput, DescribeEndpointOutput];
 };
 
@@ -89,15 +90,23 @@ export class SageMakerFake {
   private constructor(
     readonly service: FakeService<SageMakerOperations>,
     private readonly endpoint: Script<DescribeEndpointOutput>,
+    readonly transformJobs: TransformJobs,
   ) {}
 
   static async start(): Promise<SageMakerFake> {
     const endpoint = new Script<DescribeEndpointOutput>();
+    const transformJobs = new TransformJobs();
     const service = await FakeService.start<SageMakerOperations>(
       awsJsonProtocol("SageMaker", "1.1"),
-      { DescribeEndpoint: () => endpoint.take() },
+      { DescribeEndpoint: () => endpoint.take(), ...transformJobs.handlers },
     );
-    return new SageMakerFake(service, endpoint);
+    return new SageMakerFake(service, endpoint, transformJobs);
+  }
+
+  /** DescribeTransformJob answers the next calls from `steps`; past calls and faults are forgotten. */
+  playTransform(steps: Parameters<TransformJobs["play"]>[0]): void {
+    this.transformJobs.play(steps);
+    this.service.reset();
   }
 
   /** DescribeEndpoint answers the next calls from `script`; past calls and faults are forgotten. */
