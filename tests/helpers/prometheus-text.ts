@@ -112,7 +112,7 @@ export function samplesOf(
 }
 
 /** The one sample named `name` with exactly-matching `labels`' values; 0 when there is none. */
-export function valueOf(
+export function sampleValue(
   exposition: Exposition,
   name: string,
   labels: Record<string, string> = {},

@@ -16,7 +16,7 @@ import {
   type Exposition,
   parsePrometheusText,
   samplesOf,
-  valueOf,
+  sampleValue,
 } from "../helpers/prometheus-text.js";
 
 const ROUTES = [
@@ -123,20 +123,20 @@ describe("server/metrics.ts GET /metrics", () => {
         (sum, s) => sum + s.value,
         0,
       );
-      assert.equal(valueOf(exposition, `${DURATION}_count`, { route }), requestsOfRoute, route);
+      assert.equal(sampleValue(exposition, `${DURATION}_count`, { route }), requestsOfRoute, route);
       const buckets = samplesOf(exposition, `${DURATION}_bucket`, { route });
       assert.equal(buckets.at(-1)?.labels.le, "+Inf");
       assert.equal(buckets.at(-1)?.value, requestsOfRoute);
       for (let i = 1; i < buckets.length; i++)
         assert.ok((buckets[i]?.value ?? 0) >= (buckets[i - 1]?.value ?? 0), "cumulative");
-      assert.ok(valueOf(exposition, `${DURATION}_sum`, { route }) >= 0);
+      assert.ok(sampleValue(exposition, `${DURATION}_sum`, { route }) >= 0);
     }
-    assert.ok(valueOf(exposition, `${DURATION}_sum`, { route: "/predict" }) > 0);
+    assert.ok(sampleValue(exposition, `${DURATION}_sum`, { route: "/predict" }) > 0);
 
     const expected = expectedPredictions(model.predictor, answered);
     for (const [species, n] of expected.species)
-      assert.equal(valueOf(exposition, "iris_predictions_total", { species }), n, species);
-    assert.equal(valueOf(exposition, "iris_predictions_not_iris_total"), expected.notIris);
+      assert.equal(sampleValue(exposition, "iris_predictions_total", { species }), n, species);
+    assert.equal(sampleValue(exposition, "iris_predictions_not_iris_total"), expected.notIris);
     assert.equal(expected.notIris, 4);
 
     const info = samplesOf(exposition, "iris_model_info");
@@ -155,8 +155,8 @@ describe("server/metrics.ts GET /metrics", () => {
 
     // the scrape is a request too, counted once answered
     const again = (await scrape(url)).exposition;
-    assert.equal(valueOf(again, REQUESTS, { route: "/metrics", status: "200" }), 1);
-    assert.equal(valueOf(again, REQUESTS, { route: "/predict", status: "200" }), 6);
+    assert.equal(sampleValue(again, REQUESTS, { route: "/metrics", status: "200" }), 1);
+    assert.equal(sampleValue(again, REQUESTS, { route: "/predict", status: "200" }), 6);
   });
 
   it("counts a request that timed out with its route", async () => {
@@ -170,8 +170,8 @@ describe("server/metrics.ts GET /metrics", () => {
     );
     assert.equal((await raw.response()).status, 408);
     const { exposition } = await scrape(urlOf(served));
-    assert.equal(valueOf(exposition, REQUESTS, { route: "/predict", status: "408" }), 1);
-    assert.equal(valueOf(exposition, `${DURATION}_count`, { route: "/predict" }), 1);
+    assert.equal(sampleValue(exposition, REQUESTS, { route: "/predict", status: "408" }), 1);
+    assert.equal(sampleValue(exposition, `${DURATION}_count`, { route: "/predict" }), 1);
   });
 
   it("makes no route label of an unknown path, whatever the path (property)", async () => {
@@ -238,7 +238,7 @@ describe("server/metrics.ts GET /metrics", () => {
     const res = await fetch(`${url}/metrics`);
     assert.equal(await res.text(), "up 1\n");
     const own = parsePrometheusText((await metrics.text()).text);
-    assert.equal(valueOf(own, REQUESTS, { route: "/predict", status: "200" }), 1);
+    assert.equal(sampleValue(own, REQUESTS, { route: "/predict", status: "200" }), 1);
   });
 
   it("answers a 500 in the error shape when metricsText fails", async () => {
