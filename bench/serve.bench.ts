@@ -5,6 +5,7 @@
  *    {"instances":[[5.1,3.5,1.4,0.2]]}, 50 connections, interleaved rounds (ours, ceiling,
  *    Flask, ours, ceiling, Flask, …), medians of rounds, against
  *      ours     `node dist/cli/main.js serve` (the compiled CLI, as users start it)
+ *      bare     the same with `--no-metrics`: what the Prometheus metrics cost per request
  *      ceiling  a bare node:http server that reads the body and answers fixed JSON
  *      flask    the seed's stack: Flask + scikit-learn RandomForestClassifier(100), gunicorn -w 2
  * 2. The Lambda handler as deployed (esbuild bundle): cold starts in fresh node processes against
@@ -327,7 +328,7 @@ async function main(): Promise<number> {
 
     // --- HTTP ---------------------------------------------------------------------------
     const contenders: {
-      id: "ours" | "ceiling" | "flask";
+      id: "ours" | "bare" | "ceiling" | "flask";
       label: string;
       command: string[];
       server: Started;
@@ -361,6 +362,26 @@ async function main(): Promise<number> {
       command: oursCommand,
       server: ours,
       base: oursBase,
+      rounds: [],
+    });
+
+    // the same server without Prometheus metrics, in the same rounds: what counting costs
+    const barePort = await freePort();
+    const bareCommand = [
+      ...oursCommand.map((a) => (a === String(oursPort) ? String(barePort) : a)),
+      "--no-metrics",
+    ];
+    const bare = start("bare", ...splitArgv([...pinServer, ...bareCommand]), {
+      log: join(work, "bare.log"),
+    });
+    const bareBase = `http://127.0.0.1:${barePort}`;
+    await waitReady(bare, `${bareBase}/ping`);
+    contenders.push({
+      id: "bare",
+      label: "ours without metrics: serve --no-metrics",
+      command: bareCommand,
+      server: bare,
+      base: bareBase,
       rounds: [],
     });
 
@@ -453,6 +474,7 @@ async function main(): Promise<number> {
 
     const byId = (id: string) => contenders.find((c) => c.id === id);
     const oursRounds = byId("ours")?.rounds ?? [];
+    const bareRounds = byId("bare")?.rounds ?? [];
     const ceilingRounds = byId("ceiling")?.rounds ?? [];
     const flaskRounds = byId("flask")?.rounds;
     const oursSummary = summarise(oursRounds);
@@ -465,6 +487,15 @@ async function main(): Promise<number> {
       oursOverFlaskByCpu: flaskRounds
         ? pairedRatio(oursRounds, flaskRounds, cpuPerRequest)
         : Number.NaN,
+      /** with metrics / without, req/s and requests per server-CPU-second (paired rounds) */
+      metricsOverBare: pairedRatio(oursRounds, bareRounds),
+      metricsOverBareByCpu: pairedRatio(oursRounds, bareRounds, cpuPerRequest),
+      /** server CPU µs a request spent on metrics: median of the rounds' differences */
+      metricsCpuUsPerRequest: median(
+        oursRounds.map(
+          (r, i) => r.serverCpuUsPerRequest - (bareRounds[i]?.serverCpuUsPerRequest ?? Number.NaN),
+        ),
+      ),
     };
 
     // --- soak ---------------------------------------------------------------------------
@@ -667,6 +698,18 @@ async function main(): Promise<number> {
             fmt(ratios.oursOverCeilingByCpu, 3),
             "",
             "steadier on a busy machine",
+          ],
+          [
+            "metrics: with / without (req/s; requests per server CPU-second), paired rounds",
+            `${fmt(ratios.metricsOverBare, 3)}; ${fmt(ratios.metricsOverBareByCpu, 3)}`,
+            "",
+            "",
+          ],
+          [
+            "metrics: server CPU per request (median of paired differences)",
+            `${fmt(ratios.metricsCpuUsPerRequest, 2)} µs`,
+            "",
+            "",
           ],
           [
             "ours p99",

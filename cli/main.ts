@@ -141,21 +141,29 @@ export function buildProgram(): Command {
     .command("serve")
     .description(
       "Serve the model over HTTP: POST /predict and GET /health (as the Lambda API), " +
-        "GET /ping, POST /invocations and GET /execution-parameters (as the SageMaker container).",
+        "GET /ping, POST /invocations and GET /execution-parameters (as the SageMaker container), " +
+        "GET /metrics (Prometheus).",
     )
     .option(
       "--model <path>",
       `a model.tar.gz, a folder, or s3://bucket/key (default: ${DEFAULT_ARTIFACT_DIR}/, trained first if empty)`,
     )
     .option("--port <n>", "port to listen on (default: $PORT or 8080)", integer)
-    .option("--host <address>", "address to listen on; 0.0.0.0 for every interface", "127.0.0.1");
+    .option("--host <address>", "address to listen on; 0.0.0.0 for every interface", "127.0.0.1")
+    .option("--no-metrics", "no Prometheus metrics at GET /metrics (docs/metrics.md)");
   addModelOptions(serve).action(
-    async (flags: ModelFlags & { model?: string; port?: number; host: string }) => {
+    async (
+      flags: ModelFlags & { model?: string; port?: number; host: string; metrics: boolean },
+    ) => {
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const predictor = await servedModel(flags.model, flags, log);
       const port = flags.port ?? integer(process.env.PORT ?? "8080");
       const { buildApp, createLogger, listenUntilSignal } = server();
-      const app = buildApp({ predictor, logger: createLogger(process.env.LOG_LEVEL ?? "info") });
+      const app = buildApp({
+        predictor,
+        logger: createLogger(process.env.LOG_LEVEL ?? "info"),
+        metrics: flags.metrics,
+      });
       const address = await listenUntilSignal(app, flags.host, port);
       log(`model ${predictor.modelVersion} serving on ${address}`);
       log(

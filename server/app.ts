@@ -4,7 +4,8 @@
  * plain node:http (docs/decisions/0003-http-server.md says why not fastify). The same app runs
  * locally (`iris-mlops serve`) and in the SageMaker container. Every answer carries
  * `x-model-version`; /invocations's predictions also SageMaker's custom attributes, and its
- * answers are counted in the invocations summary (server/invocations-summary.ts).
+ * answers are counted in the invocations summary (server/invocations-summary.ts). Unless turned
+ * off, every answer is also counted for Prometheus at `GET /metrics` (server/metrics.ts).
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Predictor } from "../core/predictor.js";
@@ -33,8 +34,9 @@ import { DEFAULT_IN_FLIGHT, InFlight, type InFlightBudget } from "./in-flight.js
 import { InvocationsSummary } from "./invocations-summary.js";
 import { type Logger, silentLogger } from "./log.js";
 import { checkBodyHeaders } from "./media-type.js";
+import { type MetricsText, markStart, ServerMetrics } from "./metrics.js";
 import { JSON_UTF8, Responder } from "./reply.js";
-import { createRouter, type Handler } from "./router.js";
+import { createRouter, type Handler, type Route } from "./router.js";
 import { inItsTurn, inSlices } from "./slices.js";
 
 export interface AppOptions {
@@ -49,6 +51,16 @@ export interface AppOptions {
   budget?: Partial<InFlightBudget>;
   /** Open connections at once (server/connections.ts). */
   maxConnections?: number;
+  /**
+   * Prometheus metrics at `GET /metrics` (server/metrics.ts, docs/metrics.md): on unless false;
+   * a ServerMetrics to count into one made by the caller (a cluster worker's, say).
+   */
+  metrics?: boolean | ServerMetrics;
+  /**
+   * What `GET /metrics` answers. By default the app's metrics and its process's; a cluster
+   * worker answers its whole cluster's, asked of the primary (server/metrics-cluster.ts).
+   */
+  metricsText?: () => Promise<MetricsText>;
 }
 
 export interface App {
@@ -66,7 +78,17 @@ export interface App {
   close(): Promise<void>;
   /** The bytes and requests in flight now, against their budget (server/in-flight.ts). */
   readonly inFlight: Readonly<Pick<InFlight, "bytes" | "requests" | "budget">>;
+  /** What it counts for `GET /metrics`; undefined when metrics are off. */
+  readonly metrics: ServerMetrics | undefined;
 }
+
+/** `handle`, noting when each request started: its answer's latency is measured from there. */
+const timedFrom =
+  (handle: Handler): Handler =>
+  (req, res) => {
+    markStart(res);
+    handle(req, res);
+  };
 
 /** Rows read, predicted and written between two looks at the clock (server/slices.ts). */
 const ROWS_PER_STEP = 256;
@@ -97,11 +119,25 @@ export function buildApp({
   timeouts,
   budget,
   maxConnections,
+  metrics: metricsOption = true,
+  metricsText,
 }: AppOptions): App {
   const allTimeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
   const inFlight = new InFlight({ ...DEFAULT_IN_FLIGHT, ...budget });
   const version = predictor.modelVersion;
-  const reply = new Responder(logger, inFlight, allTimeouts.writeMs, modelVersionHeaders(version));
+  const metrics =
+    metricsOption === false
+      ? undefined
+      : metricsOption === true
+        ? ServerMetrics.of(predictor)
+        : metricsOption;
+  const reply = new Responder(
+    logger,
+    inFlight,
+    allTimeouts.writeMs,
+    modelVersionHeaders(version),
+    metrics?.answered,
+  );
   const summary = new InvocationsSummary(logger);
   const attributes = invocationAttributes(version);
   const predictBody = { limit: API_MAX_BODY_BYTES, inFlight, invalidUtf8: "bad_json" } as const;
@@ -160,10 +196,12 @@ export function buildApp({
       parseInTurn(res, text, () => {
         try {
           holdParsed(res, text);
-          const answer = JSON.stringify(predictFromBody(predictor, text));
+          const predicted = predictFromBody(predictor, text);
+          const answer = JSON.stringify(predicted);
           // the body and its tree are garbage now; a big answer reserves its own bytes
           inFlight.release(res);
           reply.send(res, 200, JSON_UTF8, answer);
+          metrics?.predicted("predictions" in predicted ? predicted.predictions : [predicted]);
         } catch (error) {
           reply.failure(res, error);
         }
@@ -219,6 +257,7 @@ export function buildApp({
     // the only reference to the rows (and the body text behind them), dropped when done
     let rest: RowSource | undefined = source;
     const rows: number[][] = [];
+    const tally = metrics?.tally();
     inSlices(
       () => {
         rows.length = 0;
@@ -227,7 +266,9 @@ export function buildApp({
           rows.push(row);
           if (rows.length === ROWS_PER_STEP) break;
         }
-        for (const prediction of predictor.predictBatch(rows))
+        const predictions = predictor.predictBatch(rows);
+        tally?.addPredictions(predictions);
+        for (const prediction of predictions)
           if (!answer.add(format.item(prediction))) throw inFlight.busy();
         return rows.length === ROWS_PER_STEP;
       },
@@ -240,12 +281,30 @@ export function buildApp({
         }
         inFlight.release(res, bodyBytes);
         reply.stream(res, 200, CONTENT_TYPES[output], answer, attributes);
+        if (tally !== undefined) metrics?.add(tally);
       },
       { stopped: () => res.destroyed },
     );
   }
 
-  const handle = createRouter(
+  const scrape = metricsText ?? (() => (metrics as ServerMetrics).text());
+  // GET /metrics: only where metrics are on, and never on the Lambda (handlers/api.ts)
+  const metricsRoutes: Route[] =
+    metrics === undefined
+      ? []
+      : [
+          {
+            method: "GET",
+            path: "/metrics",
+            handle: (_req, res) => {
+              scrape().then(
+                ({ contentType, text }) => reply.send(res, 200, contentType, text),
+                (error) => reply.failure(res, error),
+              );
+            },
+          },
+        ];
+  const router = createRouter(
     [
       { method: "POST", path: "/predict", handle: predict },
       {
@@ -264,13 +323,16 @@ export function buildApp({
         path: "/execution-parameters",
         handle: (_req, res) => reply.send(res, 200, JSON_UTF8, executionParameters),
       },
+      ...metricsRoutes,
     ],
     reply,
   );
+  const handle = metrics === undefined ? router : timedFrom(router);
   const http = createHttpServer(handle, reply, allTimeouts, maxConnections);
   return {
     handle,
     inFlight,
+    metrics,
     log: logger,
     server: http.server,
     listen: http.listen,

@@ -133,6 +133,7 @@ function onClientError(
   error: NodeJS.ErrnoException,
   socket: TrackedSocket,
   headerLines: string,
+  reply: Responder,
 ): void {
   if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy();
@@ -146,6 +147,8 @@ function onClientError(
   }
   if (own !== undefined) markAnswered(own);
   const answer = withHeaderLines(clientErrorAnswer(error), headerLines);
+  // "HTTP/1.1 408 …": the status is the second word
+  reply.observer?.(own, Number(answer.slice(9, 12)));
   afterEarlierAnswers(socket, own, () => socket.write(answer, () => socket.destroy()));
 }
 
@@ -244,6 +247,7 @@ export function createHttpServer(
     connections.busy(req, res);
     if (req.headers.host === undefined && req.httpVersionMinor === 1) {
       markAnswered(res);
+      reply.observer?.(res, 400);
       afterEarlierAnswers(req.socket as TrackedSocket, res, () =>
         req.socket.end(withHeaderLines(NO_HOST, headerLines)),
       );
@@ -263,7 +267,7 @@ export function createHttpServer(
     listener(req, res);
   });
   server.on("clientError", (error: NodeJS.ErrnoException, socket: TrackedSocket) =>
-    onClientError(error, socket, headerLines),
+    onClientError(error, socket, headerLines, reply),
   );
   server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
     (req.socket as TrackedSocket)[lastResponse] = res;

@@ -20,12 +20,19 @@ import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { errorBody, type HttpError, toHttpError } from "../serving/errors.js";
 import type { SlicedText } from "./answer-text.js";
 import { continueWithheld } from "./continue.js";
+import { whenGone } from "./gone.js";
 import type { InFlight } from "./in-flight.js";
 import { RETRY_AFTER_SECONDS } from "./in-flight.js";
 import type { Logger } from "./log.js";
 import { SLICE_MS, type Slice, takeTurns } from "./slices.js";
 
 export const JSON_UTF8 = "application/json; charset=utf-8";
+
+/**
+ * Told of every answer as it is written, with its status: `res` is undefined for node's
+ * refusal of bytes that never became a request (server/http-server.ts). Metrics count here.
+ */
+export type AnswerObserver = (res: ServerResponse | undefined, status: number) => void;
 
 /**
  * Answers this big hold their bytes in the in-flight budget until the socket has taken them
@@ -60,6 +67,8 @@ export class Responder {
     private readonly writeMs: number,
     /** Headers on every answer, e.g. `x-model-version`. */
     readonly everyAnswer: Readonly<Record<string, string>> = {},
+    /** Told of every answer (server/metrics.ts); nothing when not given. */
+    readonly observer?: AnswerObserver,
   ) {}
 
   send(
@@ -143,6 +152,9 @@ export class Responder {
       res.destroy();
       return;
     }
+    // observed once its last byte is out, or once it was cut while being written
+    const observer = this.observer;
+    if (observer !== undefined) whenGone(res, () => observer(res, status));
     takeTurns(pump);
   }
 
@@ -177,8 +189,10 @@ export class Responder {
       const headers = pending[i + 2] as OutgoingHttpHeaders;
       if (res.destroyed) continue;
       if (closing || continueWithheld(res)) headers.connection = "close";
+      const status = pending[i + 1] as number;
+      this.observer?.(res, status);
       try {
-        res.writeHead(pending[i + 1] as number, headers);
+        res.writeHead(status, headers);
         res.end(pending[i + 3] as string);
       } catch (error) {
         // one broken connection must not keep the others from their answers

@@ -12,6 +12,12 @@ import type { Responder } from "./reply.js";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+const routed = Symbol("route");
+type Routed = ServerResponse & { [routed]?: string };
+
+/** The path of the route that took the request of `res`; undefined when none did. */
+export const routeOf = (res: ServerResponse): string | undefined => (res as Routed)[routed];
+
 export interface Route {
   method: "GET" | "POST";
   path: string;
@@ -91,6 +97,8 @@ export function createRouter(routes: readonly Route[], reply: Responder): Handle
     // the usual request names its route exactly: one map lookup, no parsing
     const route = byPath.get(req.url as string) ?? slowLookup(req, res);
     if (route === undefined) return;
+    // the route's path, never the URL: what metrics label the answer with (server/metrics.ts)
+    (res as Routed)[routed] = route.path;
     const method = req.method;
     if (method === route.method || (method === "HEAD" && route.method === "GET")) {
       try {

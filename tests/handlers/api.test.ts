@@ -103,6 +103,15 @@ describe("handlers/api.ts createApiHandler", () => {
         .handler;
     });
     apiScenarios({ handler: () => handler, model: () => model, allowedOrigin: ORIGIN });
+
+    // Prometheus metrics are the server's and the container's (server/metrics.ts), never public
+    for (const format of FORMATS)
+      it(`answers GET /metrics with 404 (payload ${format})`, async () => {
+        const [res] = await invoke(handler, apiEvent(format, { method: "GET", path: "/metrics" }));
+        assert.equal(res.statusCode, 404);
+        expectErrorBody(res.body, "not_found");
+        assert.doesNotMatch(res.body, /iris_http_requests_total|process_cpu/);
+      });
   });
 
   describe("CORS settings", () => {
