@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
+import { alarmMetric, type Metric, metricQuery } from "./metric.js";
 
 /** What every alarm of a component shares: where it notifies, and its tags. */
 export interface AlarmTargets {
@@ -25,19 +26,11 @@ export interface AlarmSpec {
   readonly description: string;
   readonly comparisonOperator?: "GreaterThanOrEqualToThreshold" | "GreaterThanThreshold";
   readonly threshold: pulumi.Input<number>;
-  /** Seconds per evaluated period. Default 300. */
-  readonly period?: number;
   /** Periods looked at, and how many of them must breach. Default 1 of 1. */
   readonly evaluationPeriods?: number;
   readonly datapointsToAlarm?: number;
-  /** One metric… */
-  readonly metric?: {
-    namespace: string;
-    metricName: string;
-    dimensions: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    statistic?: "Sum" | "Average" | "Maximum";
-    extendedStatistic?: string;
-  };
+  /** One metric (its period is the evaluated period)… */
+  readonly metric?: Metric;
   /** …or metric math: the queries, the last of which is the alarm's value. */
   readonly queries?: pulumi.Input<aws.types.input.cloudwatch.MetricAlarmMetricQuery>[];
 }
@@ -48,7 +41,6 @@ export function createAlarm(
   targets: AlarmTargets,
   opts: pulumi.CustomResourceOptions,
 ): aws.cloudwatch.MetricAlarm {
-  const period = spec.period ?? 300;
   return new aws.cloudwatch.MetricAlarm(
     name,
     {
@@ -58,17 +50,7 @@ export function createAlarm(
       evaluationPeriods: spec.evaluationPeriods ?? 1,
       datapointsToAlarm: spec.datapointsToAlarm ?? spec.evaluationPeriods ?? 1,
       treatMissingData: "notBreaching",
-      ...(spec.metric
-        ? {
-            namespace: spec.metric.namespace,
-            metricName: spec.metric.metricName,
-            dimensions: spec.metric.dimensions,
-            period,
-            ...(spec.metric.extendedStatistic
-              ? { extendedStatistic: spec.metric.extendedStatistic }
-              : { statistic: spec.metric.statistic ?? "Sum" }),
-          }
-        : { metricQueries: spec.queries }),
+      ...(spec.metric ? alarmMetric(spec.metric) : { metricQueries: spec.queries }),
       alarmActions: targets.actions ?? [],
       okActions: targets.actions ?? [],
       tags: targets.tags,
@@ -82,15 +64,14 @@ export function createAlarm(
  * requests arrived in the period (a single bad request at 3 a.m. is not an incident).
  */
 export function errorRateQueries(
-  metric: (id: string, metricName: string) => aws.types.input.cloudwatch.MetricAlarmMetricQuery,
-  requests: string,
-  errors: string,
+  requests: Metric,
+  errors: Metric,
   minRequests: number,
   label: string,
 ): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
   return [
-    metric("requests", requests),
-    metric("errors", errors),
+    metricQuery("requests", requests),
+    metricQuery("errors", errors),
     {
       id: "rate",
       expression: `IF(requests >= ${minRequests}, 100 * errors / requests, 0)`,

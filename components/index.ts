@@ -8,10 +8,23 @@ export * from "./bundle.js";
 export * from "./context-hash.js";
 export * from "./github-deploy-roles.js";
 export * from "./inference-dashboard.js";
+export * from "./lambda-api-metrics.js";
 export * from "./lambda-inference-api.js";
+export {
+  alarmMetric,
+  dashboardMetric,
+  type Metric,
+  type MetricOptions,
+  metricQuery,
+  metricSearch,
+  type ResolvedMetric,
+  resolveMetric,
+  type Statistic,
+} from "./metric.js";
 export * from "./model-bucket.js";
 export * from "./paths.js";
 export * from "./sagemaker-endpoint.js";
+export * from "./sagemaker-metrics.js";
 export * from "./service-role.js";
 export * from "./training-image.js";
 export * from "./validate.js";

@@ -6,8 +6,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { VARIANT_NAME } from "./sagemaker-endpoint.js";
-import { versionMetricsNamespace } from "./sagemaker-version-metrics.js";
+import { lambdaApiMetrics } from "./lambda-api-metrics.js";
+import { dashboardMetric, metricSearch, type ResolvedMetric } from "./metric.js";
+import { endpointMetrics } from "./sagemaker-metrics.js";
 
 export interface InferenceDashboardArgs {
   /** The Lambda function serving the API (LambdaInferenceApi.functionName). Required. */
@@ -47,6 +48,14 @@ interface Context {
 
 type Widget = Record<string, unknown>;
 
+/** Seconds per datapoint of every graph. */
+const GRAPH_PERIOD = 60;
+const perMinute = { period: GRAPH_PERIOD };
+
+/** A line of a graph, and lines found by a SEARCH over one of the metric's dimensions. */
+const line = (m: ResolvedMetric) => dashboardMetric(m, GRAPH_PERIOD);
+const search = (m: ResolvedMetric, id: string, ...by: string[]) => [metricSearch(m, { id, by })];
+
 /** A time-series widget on a 24-column grid: 12 wide, 6 high, per minute. */
 function graph(title: string, metrics: unknown[], region: string, extra: object = {}): Widget {
   return {
@@ -59,7 +68,7 @@ function graph(title: string, metrics: unknown[], region: string, extra: object 
       metrics,
       view: "timeSeries",
       stacked: false,
-      period: 60,
+      period: GRAPH_PERIOD,
       ...extra,
     },
   };
@@ -67,139 +76,115 @@ function graph(title: string, metrics: unknown[], region: string, extra: object 
 
 /** The widgets, in reading order; exported so tests (and readers) see the body as data. */
 export function dashboardWidgets(c: Context): Widget[] {
-  const emf = (metric: string, label: string, stat = "Sum") => [
-    c.ns,
-    metric,
-    "service",
-    c.service,
-    "function_name",
-    c.fn,
-    { label, stat },
-  ];
-  const api = (metric: string, label: string, stat = "Sum") => [
-    "AWS/ApiGateway",
-    metric,
-    "ApiId",
-    c.api,
-    { label, stat },
-  ];
-  const lambda = (metric: string, label: string, stat = "Sum") => [
-    "AWS/Lambda",
-    metric,
-    "FunctionName",
-    c.fn,
-    { label, stat },
-  ];
+  const api = lambdaApiMetrics(
+    {
+      functionName: c.fn,
+      aliasName: c.alias,
+      apiId: c.api,
+      appNamespace: c.ns,
+      serviceName: c.service,
+    },
+    perMinute,
+  );
   const widgets: Widget[] = [
     graph(
       "Requests per minute",
-      [api("Count", "API requests"), lambda("Invocations", "Lambda invocations")],
+      [
+        line(api.requests({ label: "API requests" })),
+        line(api.invocations({ label: "Lambda invocations" })),
+      ],
       c.region,
     ),
     graph(
       "Latency (ms)",
       [
-        api("Latency", "API p50", "p50"),
-        api("Latency", "API p90", "p90"),
-        api("Latency", "API p99", "p99"),
-        lambda("Duration", "Lambda p99", "p99"),
+        line(api.latency({ statistic: "p50", label: "API p50" })),
+        line(api.latency({ statistic: "p90", label: "API p90" })),
+        line(api.latency({ statistic: "p99", label: "API p99" })),
+        line(api.duration({ statistic: "p99", label: "Lambda p99" })),
       ],
       c.region,
     ),
     graph(
       "Errors per minute",
       [
-        api("4xx", "API 4xx"),
-        api("5xx", "API 5xx"),
-        lambda("Errors", "Lambda errors"),
-        lambda("Throttles", "Lambda throttles"),
-        [
-          {
-            expression: `SEARCH('{${c.ns},error_code,function_name,service} MetricName="errors" function_name="${c.fn}"', 'Sum', 60)`,
-            id: "codes",
-            label: "",
-          },
-        ],
+        line(api.errors("4xx", { label: "API 4xx" })),
+        line(api.errors("5xx", { label: "API 5xx" })),
+        line(api.functionErrors({ label: "Lambda errors" })),
+        line(api.throttles({ label: "Lambda throttles" })),
+        // one line per error code (the function has one service)
+        search(api.handlerErrors(), "codes", "error_code", "service"),
       ],
       c.region,
     ),
-    graph("Cold starts", [emf("ColdStart", "cold starts")], c.region),
+    graph("Cold starts", [line(api.coldStarts({ label: "cold starts" }))], c.region),
     graph(
       "Predictions per species",
-      [...c.species.map((s) => emf(`predicted_${s}`, s)), emf("predicted_not_iris", "not an Iris")],
+      [
+        ...c.species.map((s) => line(api.predicted(s, { label: s }))),
+        line(api.notIris({ label: "not an Iris" })),
+      ],
       c.region,
       { stacked: true },
     ),
   ];
   if (c.alias) {
     // Lambda gives invocations through an alias the version that ran them (ExecutedVersion)
-    const byVersion = (id: string, metric: string, stat: string) => [
-      {
-        expression: `SEARCH('{AWS/Lambda,ExecutedVersion,FunctionName,Resource} MetricName="${metric}" FunctionName="${c.fn}" Resource="${c.fn}:${c.alias}"', '${stat}', 60)`,
-        id,
-        label: "",
-      },
-    ];
+    const throughAlias = { scope: "alias" } as const;
     widgets.push(
       graph(
         `Invocations and errors by version (alias ${c.alias})`,
-        [byVersion("invocations", "Invocations", "Sum"), byVersion("errors", "Errors", "Sum")],
+        [
+          search(api.invocations(throughAlias), "invocations", "ExecutedVersion"),
+          search(api.functionErrors(throughAlias), "errors", "ExecutedVersion"),
+        ],
         c.region,
       ),
       graph(
         `p99 duration by version (ms, alias ${c.alias})`,
-        [byVersion("duration", "Duration", "p99")],
+        [
+          search(
+            api.duration({ ...throughAlias, statistic: "p99" }),
+            "duration",
+            "ExecutedVersion",
+          ),
+        ],
         c.region,
       ),
     );
   }
   if (c.endpoint) {
-    const sm = (metric: string, label: string, stat = "Sum") => [
-      "AWS/SageMaker",
-      metric,
-      "EndpointName",
-      c.endpoint,
-      "VariantName",
-      VARIANT_NAME,
-      { label, stat },
-    ];
+    const sm = endpointMetrics({ endpointName: c.endpoint }, perMinute);
     widgets.push(
       graph(
         "SageMaker invocations and errors",
         [
-          sm("Invocations", "invocations"),
-          sm("Invocation4XXErrors", "4xx"),
-          sm("Invocation5XXErrors", "5xx"),
+          line(sm.invocations({ label: "invocations" })),
+          line(sm.errors("4xx", { label: "4xx" })),
+          line(sm.errors("5xx", { label: "5xx" })),
         ],
         c.region,
       ),
       graph(
         "SageMaker model latency (µs)",
-        [sm("ModelLatency", "p50", "p50"), sm("ModelLatency", "p99", "p99")],
+        [
+          line(sm.modelLatency({ statistic: "p50", label: "p50" })),
+          line(sm.modelLatency({ statistic: "p99", label: "p99" })),
+        ],
         c.region,
       ),
-    );
-    // the container's own metrics tell a rollout's versions apart (sagemaker-version-metrics.ts)
-    const endpoint = c.endpoint;
-    const byVersion = (metric: string, stat: string, id: string) => [
-      {
-        expression: `SEARCH('{${versionMetricsNamespace(endpoint)},ModelVersion} MetricName="${metric}"', '${stat}', 60)`,
-        id,
-        label: "",
-      },
-    ];
-    widgets.push(
+      // the container's own metrics tell a rollout's versions apart (sagemaker-version-metrics.ts)
       graph(
         "SageMaker invocations and 5xx by model version",
         [
-          byVersion("Invocations", "Sum", "invocations"),
-          byVersion("ServerErrors", "Sum", "errors"),
+          search(sm.byModelVersion("Invocations"), "invocations", "ModelVersion"),
+          search(sm.byModelVersion("ServerErrors"), "errors", "ModelVersion"),
         ],
         c.region,
       ),
       graph(
         "SageMaker slowest answer by model version (ms)",
-        [byVersion("LatencyMsMax", "Maximum", "slowest")],
+        [search(sm.byModelVersion("LatencyMsMax"), "slowest", "ModelVersion")],
         c.region,
       ),
     );

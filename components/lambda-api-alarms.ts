@@ -13,6 +13,7 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type AlarmTargets, createAlarm, errorRateQueries } from "./alarms.js";
+import { lambdaApiMetrics } from "./lambda-api-metrics.js";
 
 /** Seconds per period of the alarms that guard a rollout's bake. */
 export const GUARD_PERIOD = 60;
@@ -51,24 +52,11 @@ export function createLambdaApiAlarms(
   targets: AlarmTargets,
   opts: pulumi.CustomResourceOptions,
 ): LambdaInferenceApiAlarms {
-  const fn = { FunctionName: watched.functionName };
+  const metrics = lambdaApiMetrics<pulumi.Input<string>>(watched);
+  const guard = { period: GUARD_PERIOD };
   // Lambda publishes these only for invocations through an alias (or a version ARN)
-  const canary = {
-    FunctionName: watched.functionName,
-    Resource: pulumi.interpolate`${watched.functionName}:${watched.aliasName}`,
-    ExecutedVersion: watched.functionVersion,
-  };
+  const canary = { ...guard, scope: { version: watched.functionVersion } };
   const nearTimeout = pulumi.output(watched.timeout).apply((seconds) => seconds * 1000 * 0.8);
-  const apiMetric = (period: number) => (id: string, metricName: string) => ({
-    id,
-    metric: {
-      namespace: "AWS/ApiGateway",
-      metricName,
-      dimensions: { ApiId: watched.apiId },
-      period,
-      stat: "Sum",
-    },
-  });
   return {
     errors: createAlarm(
       `${name}-errors-alarm`,
@@ -76,8 +64,7 @@ export function createLambdaApiAlarms(
         description:
           "The function failed (threw, timed out or could not start) in the last minute. The handler answers bad input with a 4xx and never throws, so this is a bug, a timeout or an init failure. Guards rollouts.",
         threshold: 1,
-        period: GUARD_PERIOD,
-        metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: fn },
+        metric: metrics.functionErrors(guard),
       },
       targets,
       opts,
@@ -88,7 +75,7 @@ export function createLambdaApiAlarms(
         description:
           "Lambda refused invocations for lack of concurrency: callers got 429s or 5xx. Raise the reserved concurrency or the account limit.",
         threshold: 1,
-        metric: { namespace: "AWS/Lambda", metricName: "Throttles", dimensions: fn },
+        metric: metrics.throttles(),
       },
       targets,
       opts,
@@ -101,12 +88,7 @@ export function createLambdaApiAlarms(
         threshold: nearTimeout,
         evaluationPeriods: 3,
         datapointsToAlarm: 2,
-        metric: {
-          namespace: "AWS/Lambda",
-          metricName: "Duration",
-          dimensions: fn,
-          extendedStatistic: "p99",
-        },
+        metric: metrics.duration({ statistic: "p99" }),
       },
       targets,
       opts,
@@ -118,9 +100,8 @@ export function createLambdaApiAlarms(
           "More than the threshold percentage of API requests were answered 5xx in the last minute: the model could not load, the function failed, or API Gateway could not reach it. Guards rollouts.",
         threshold: watched.serverErrorRateThreshold,
         queries: errorRateQueries(
-          apiMetric(GUARD_PERIOD),
-          "Count",
-          "5xx",
+          metrics.requests(guard),
+          metrics.errors("5xx", guard),
           1,
           "5xx (% of requests)",
         ),
@@ -134,7 +115,12 @@ export function createLambdaApiAlarms(
         description:
           "More than the threshold percentage of API requests (at least 20) were answered 4xx in 5 minutes: a client sends bad input, calls a wrong route, or is throttled.",
         threshold: watched.clientErrorRateThreshold,
-        queries: errorRateQueries(apiMetric(300), "Count", "4xx", 20, "4xx (% of requests)"),
+        queries: errorRateQueries(
+          metrics.requests({ period: 300 }),
+          metrics.errors("4xx", { period: 300 }),
+          20,
+          "4xx (% of requests)",
+        ),
       },
       targets,
       opts,
@@ -145,8 +131,7 @@ export function createLambdaApiAlarms(
         description:
           "The function's newest version (the one a rollout moves the live alias to) failed in the last minute. During a rollout this is the canary: CodeDeploy rolls the alias back. Guards rollouts.",
         threshold: 1,
-        period: GUARD_PERIOD,
-        metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: canary },
+        metric: metrics.functionErrors(canary),
       },
       targets,
       opts,
@@ -157,15 +142,9 @@ export function createLambdaApiAlarms(
         description:
           "The p99 invocation time of the function's newest version (the canary during a rollout) is above 80% of the timeout in 2 of 3 minutes. Guards rollouts.",
         threshold: nearTimeout,
-        period: GUARD_PERIOD,
         evaluationPeriods: 3,
         datapointsToAlarm: 2,
-        metric: {
-          namespace: "AWS/Lambda",
-          metricName: "Duration",
-          dimensions: canary,
-          extendedStatistic: "p99",
-        },
+        metric: metrics.duration({ ...canary, statistic: "p99" }),
       },
       targets,
       opts,

@@ -16,6 +16,13 @@ import {
   GUARD_ALARMS,
   type LambdaInferenceApiAlarms,
 } from "./lambda-api-alarms.js";
+import {
+  type ApiErrorClass,
+  type AppMetricOptions,
+  type FunctionMetricOptions,
+  type LambdaApiMetrics,
+  lambdaApiMetrics,
+} from "./lambda-api-metrics.js";
 import { ACCESS_LOG_FORMAT, createHttpApi, logPrefix, ROUTES } from "./lambda-http-api.js";
 import {
   checkRollout,
@@ -24,6 +31,7 @@ import {
   type RolloutArgs,
   type RolloutType,
 } from "./lambda-rollout.js";
+import type { MetricOptions } from "./metric.js";
 import { modelReadStatements, registryObjectsArn } from "./model-registry.js";
 import { defaultHandlerEntry } from "./paths.js";
 import { type RoleArgs, serviceRole } from "./service-role.js";
@@ -111,6 +119,32 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
   readonly rolloutStatus: pulumi.Output<string>;
   /** Undefined when `alarms` is false. */
   readonly alarms?: LambdaInferenceApiAlarms;
+
+  // CloudWatch metrics for alarms and dashboards of your own (components/lambda-api-metrics.ts):
+  // period 300 s, Sum for counts and p99 for durations unless `{ period, statistic, label }` say else
+  private readonly metrics: LambdaApiMetrics;
+  /** Any AWS/Lambda metric of the function; `scope` narrows function metrics to the alias or a version. */
+  readonly metricFunction = (name: string, o?: FunctionMetricOptions) =>
+    this.metrics.function(name, o);
+  readonly metricInvocations = (o?: FunctionMetricOptions) => this.metrics.invocations(o);
+  readonly metricFunctionErrors = (o?: FunctionMetricOptions) => this.metrics.functionErrors(o);
+  readonly metricThrottles = (o?: FunctionMetricOptions) => this.metrics.throttles(o);
+  readonly metricDuration = (o?: FunctionMetricOptions) => this.metrics.duration(o);
+  /** Any AWS/ApiGateway metric of the HTTP API, by ApiId. */
+  readonly metricApi = (name: string, o?: MetricOptions) => this.metrics.api(name, o);
+  readonly metricRequests = (o?: MetricOptions) => this.metrics.requests(o);
+  readonly metricErrors = (kind: ApiErrorClass, o?: MetricOptions) => this.metrics.errors(kind, o);
+  readonly metricLatency = (o?: MetricOptions) => this.metrics.latency(o);
+  readonly metricIntegrationLatency = (o?: MetricOptions) => this.metrics.integrationLatency(o);
+  /** Any of the handler's EMF metrics (namespace IrisMlops, by service and function_name). */
+  readonly metricApp = (name: string, o?: AppMetricOptions) => this.metrics.app(name, o);
+  readonly metricPredictions = (o?: AppMetricOptions) => this.metrics.predictions(o);
+  readonly metricPredicted = (species: string, o?: AppMetricOptions) =>
+    this.metrics.predicted(species, o);
+  readonly metricNotIris = (o?: AppMetricOptions) => this.metrics.notIris(o);
+  readonly metricColdStarts = (o?: AppMetricOptions) => this.metrics.coldStarts(o);
+  readonly metricHandlerErrors = (errorCode?: string, o?: AppMetricOptions) =>
+    this.metrics.handlerErrors(errorCode, o);
 
   constructor(name: string, args: LambdaInferenceApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iris-mlops:index:LambdaInferenceApi", name, args, opts);
@@ -239,6 +273,7 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
     this.aliasName = this.alias.name;
     this.aliasArn = this.alias.arn;
     this.functionVersion = this.function.version;
+    this.metrics = lambdaApiMetrics<pulumi.Input<string>>(this);
 
     if (args.alarms ?? true) {
       this.alarms = createLambdaApiAlarms(

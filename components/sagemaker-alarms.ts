@@ -11,6 +11,7 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type AlarmTargets, createAlarm, errorRateQueries } from "./alarms.js";
+import { endpointMetrics } from "./sagemaker-metrics.js";
 
 /** The alarms a SageMakerEndpoint creates, by what they watch; cpu and memory for instances only. */
 export interface SageMakerEndpointAlarms {
@@ -55,17 +56,7 @@ export function createEndpointAlarms(
   targets: AlarmTargets,
   opts: pulumi.CustomResourceOptions,
 ): SageMakerEndpointAlarms {
-  const variant = { EndpointName: args.endpointName, VariantName: args.variantName };
-  const invocationMetric = (id: string, metricName: string) => ({
-    id,
-    metric: {
-      namespace: "AWS/SageMaker",
-      metricName,
-      dimensions: variant,
-      period: 300,
-      stat: "Sum",
-    },
-  });
+  const metrics = endpointMetrics<pulumi.Input<string>>(args);
   const instanceAlarm = (kind: "cpu" | "memory", threshold: pulumi.Input<number>) =>
     createAlarm(
       `${name}-${kind}-alarm`,
@@ -76,12 +67,10 @@ export function createEndpointAlarms(
             : "The instances' average memory use is above 80% for 15 minutes: the container may be killed. Use a larger instance type.",
         threshold,
         evaluationPeriods: 3,
-        metric: {
-          namespace: "/aws/sagemaker/Endpoints",
-          metricName: kind === "cpu" ? "CPUUtilization" : "MemoryUtilization",
-          dimensions: variant,
+        metric: (kind === "cpu" ? metrics.cpuUtilization : metrics.memoryUtilization)({
           statistic: "Average",
-        },
+          period: 300,
+        }),
       },
       targets,
       opts,
@@ -93,12 +82,7 @@ export function createEndpointAlarms(
         description:
           "The model container answered 5xx within a minute: it failed to load the model or crashed. During a rollout SageMaker rolls the endpoint back. Check the endpoint's logs (/aws/sagemaker/Endpoints/<endpoint>).",
         threshold: 1,
-        period: BAKE_ALARM_PERIOD,
-        metric: {
-          namespace: "AWS/SageMaker",
-          metricName: "Invocation5XXErrors",
-          dimensions: variant,
-        },
+        metric: metrics.errors("5xx", { period: BAKE_ALARM_PERIOD }),
       },
       targets,
       opts,
@@ -110,9 +94,8 @@ export function createEndpointAlarms(
           "More than 20% of invocations (at least 20 in 5 minutes) were answered 4xx: a caller sends bad input or an unsupported content type.",
         threshold: 20,
         queries: errorRateQueries(
-          invocationMetric,
-          "Invocations",
-          "Invocation4XXErrors",
+          metrics.invocations({ period: 300 }),
+          metrics.errors("4xx", { period: 300 }),
           20,
           "4xx (% of invocations)",
         ),
@@ -127,15 +110,9 @@ export function createEndpointAlarms(
           "The p99 time the container takes to answer is above the threshold in 2 of 3 minutes. During a rollout SageMaker rolls the endpoint back.",
         // ModelLatency is in microseconds
         threshold: pulumi.output(args.modelLatencyThresholdMs).apply((ms) => ms * 1000),
-        period: BAKE_ALARM_PERIOD,
         evaluationPeriods: 3,
         datapointsToAlarm: 2,
-        metric: {
-          namespace: "AWS/SageMaker",
-          metricName: "ModelLatency",
-          dimensions: variant,
-          extendedStatistic: "p99",
-        },
+        metric: metrics.modelLatency({ statistic: "p99", period: BAKE_ALARM_PERIOD }),
       },
       targets,
       opts,

@@ -29,6 +29,7 @@ import * as awsnative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import { EndpointRolloutCheck } from "./endpoint-rollout-check.js";
 import { InstanceTypeGuard } from "./instance-type-guard.js";
+import type { MetricOptions } from "./metric.js";
 import { registryObjectsArn } from "./model-registry.js";
 import {
   createEndpointAlarms,
@@ -44,6 +45,12 @@ import {
   type SageMakerEndpointArgs,
   VARIANT_NAME,
 } from "./sagemaker-endpoint-args.js";
+import {
+  type EndpointErrorClass,
+  type EndpointMetrics,
+  endpointMetrics,
+  type VersionMetricOptions,
+} from "./sagemaker-metrics.js";
 import { endpointRoleStatements } from "./sagemaker-role.js";
 import {
   checkEndpointRollout,
@@ -52,7 +59,7 @@ import {
   rolloutCapacity,
   rolloutTimeoutSeconds,
 } from "./sagemaker-rollout.js";
-import { createVersionMetricFilters } from "./sagemaker-version-metrics.js";
+import { createVersionMetricFilters, type VersionMetric } from "./sagemaker-version-metrics.js";
 import { serviceRole } from "./service-role.js";
 import { ArgumentError, checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
@@ -86,6 +93,23 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
   readonly versionMetricFilters: aws.cloudwatch.LogMetricFilter[];
   /** Fails `pulumi up` when SageMaker rolled the update back. */
   readonly rolloutCheck: EndpointRolloutCheck;
+
+  // CloudWatch metrics for alarms and dashboards of your own (components/sagemaker-metrics.ts):
+  // period 300 s, Sum for counts, p99 for latencies (µs), Average for utilisation (%), by
+  // EndpointName and VariantName unless `{ period, statistic, label }` say otherwise
+  private readonly metrics: EndpointMetrics;
+  /** Any AWS/SageMaker metric of the variant. */
+  readonly metric = (name: string, o?: MetricOptions) => this.metrics.metric(name, o);
+  readonly metricInvocations = (o?: MetricOptions) => this.metrics.invocations(o);
+  readonly metricErrors = (kind: EndpointErrorClass, o?: MetricOptions) =>
+    this.metrics.errors(kind, o);
+  readonly metricModelLatency = (o?: MetricOptions) => this.metrics.modelLatency(o);
+  readonly metricOverheadLatency = (o?: MetricOptions) => this.metrics.overheadLatency(o);
+  readonly metricCpuUtilization = (o?: MetricOptions) => this.metrics.cpuUtilization(o);
+  readonly metricMemoryUtilization = (o?: MetricOptions) => this.metrics.memoryUtilization(o);
+  /** The container's per-version metrics (sagemaker-version-metrics.ts), by ModelVersion. */
+  readonly metricByModelVersion = (name: VersionMetric["metric"], o?: VersionMetricOptions) =>
+    this.metrics.byModelVersion(name, o);
 
   constructor(name: string, args: SageMakerEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iris-mlops:index:SageMakerEndpoint", name, args, opts);
@@ -245,6 +269,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
     // the name callers invoke, resolved from the endpoint so that dependents wait for it
     this.endpointName = this.endpoint.endpointName.apply((n) => n as string);
     this.endpointArn = this.endpoint.endpointArn;
+    this.metrics = endpointMetrics<pulumi.Input<string>>(this);
 
     this.versionMetricFilters = createVersionMetricFilters(
       name,
