@@ -5,12 +5,16 @@
  * as numbered versions and API Gateway invokes its `live` alias, which CodeDeploy moves to each
  * new version gradually and back on alarm (components/lambda-rollout.ts). The function's role may
  * read the models under its bucket's `models/` prefix (the registry: during a rollout the stable
- * version serves beside the new one) and write exactly its own log group, nothing else.
+ * version serves beside the new one) and write exactly its own log group, nothing else. Access
+ * (`auth`): open, SigV4 with `execute-api:Invoke` (grantInvoke), or a JWT; the page and the
+ * OpenAPI document stay public (components/api-auth.ts, lambda-http-api.ts).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlarmArgs } from "./alarms.js";
+import { type ApiAuth, type ApiAuthMode, authModeOf, checkAuth } from "./api-auth.js";
 import { type Bundle, bundleHandler } from "./bundle.js";
+import { grantInvokePolicy, logicalNameOf } from "./grant-invoke.js";
 import {
   createLambdaApiAlarms,
   GUARD_ALARMS,
@@ -23,7 +27,14 @@ import {
   type LambdaApiMetrics,
   lambdaApiMetrics,
 } from "./lambda-api-metrics.js";
-import { ACCESS_LOG_FORMAT, createHttpApi, logPrefix, ROUTES } from "./lambda-http-api.js";
+import {
+  ACCESS_LOG_FORMAT,
+  createHttpApi,
+  invokeArnsFor,
+  logPrefix,
+  PROTECTED_ROUTES,
+  ROUTES,
+} from "./lambda-http-api.js";
 import {
   checkRollout,
   createLambdaRollout,
@@ -37,8 +48,8 @@ import { defaultHandlerEntry } from "./paths.js";
 import { type RoleArgs, serviceRole } from "./service-role.js";
 import { checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
-export type { LambdaInferenceApiAlarms, RolloutType };
-export { ACCESS_LOG_FORMAT, ROUTES };
+export type { ApiAuth, ApiAuthMode, LambdaInferenceApiAlarms, RolloutType };
+export { ACCESS_LOG_FORMAT, PROTECTED_ROUTES, ROUTES };
 export type LambdaArchitecture = "arm64" | "x86_64";
 
 /**
@@ -80,6 +91,14 @@ export interface LambdaInferenceApiArgs extends AlarmArgs, RoleArgs, RolloutArgs
   readonly throttlingRateLimit?: pulumi.Input<number>;
   /** Origins allowed by CORS (e.g. `https://app.example.com`). Default: none, and no CORS configuration at all. */
   readonly corsAllowOrigins?: pulumi.Input<string[]>;
+  /**
+   * Who may call `POST /predict` and `GET /health` (`GET /` and `GET /openapi.json` are always
+   * public): `"none"`, anyone; `"iam"`, SigV4-signed requests of principals allowed
+   * `execute-api:Invoke` on the route (grantInvoke); `{ mode: "jwt", issuer, audience }`, a bearer
+   * token of that issuer for one of the audiences. The function sees the mode as `API_AUTH`.
+   * Default "none".
+   */
+  readonly auth?: ApiAuth;
   /** Names of more CloudWatch alarms that stop and roll back a canary or linear rollout. Default: none. */
   readonly rolloutAlarmNames?: pulumi.Input<string>[];
   /** Percentage of requests answered 5xx in a minute that fires the server-error alarm. Default 1. */
@@ -119,6 +138,13 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
   readonly rolloutStatus: pulumi.Output<string>;
   /** Undefined when `alarms` is false. */
   readonly alarms?: LambdaInferenceApiAlarms;
+  /** The `auth` mode: none, iam or jwt. */
+  readonly authMode: ApiAuthMode;
+  /** The JWT authorizer; only under `jwt`. */
+  readonly authorizer?: aws.apigatewayv2.Authorizer;
+  /** The `execute-api:Invoke` ARN of each protected route, as grantInvoke grants them. */
+  readonly invokeArns: pulumi.Output<string[]>;
+  private readonly componentName: string;
 
   // CloudWatch metrics for alarms and dashboards of your own (components/lambda-api-metrics.ts):
   // period 300 s, Sum for counts and p99 for durations unless `{ period, statistic, label }` say else
@@ -156,6 +182,10 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
     checkOneOf(c, "logRetentionInDays", args.logRetentionInDays, LOG_RETENTION_DAYS);
     checkInteger(c, "throttlingBurstLimit", args.throttlingBurstLimit, 0, 5000);
     checkInteger(c, "throttlingRateLimit", args.throttlingRateLimit, 0, 10000);
+    const auth = args.auth ?? "none";
+    checkAuth(c, auth);
+    this.authMode = authModeOf(auth);
+    this.componentName = name;
     const rollout = checkRollout(
       c,
       args,
@@ -232,6 +262,8 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
               MODEL_BUCKET: bucket,
               MODEL_KEY: key,
               MODEL_SHA256: sha,
+              // the page tells a visitor how to call: open, sign with SigV4, or paste a token
+              API_AUTH: this.authMode,
               ...(withMap ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
             })),
         },
@@ -254,6 +286,7 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
         fn: this.function,
         alias: this.alias,
         corsAllowOrigins: args.corsAllowOrigins,
+        auth,
         throttlingBurstLimit: args.throttlingBurstLimit ?? 100,
         throttlingRateLimit: args.throttlingRateLimit ?? 50,
         retentionInDays,
@@ -263,6 +296,8 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
     );
     this.api = http.api;
     this.stage = http.stage;
+    this.authorizer = http.authorizer;
+    this.invokeArns = invokeArnsFor(this.api.executionArn);
     this.apiUrl = http.apiUrl;
     this.functionName = this.function.name;
     this.functionArn = this.function.arn;
@@ -319,6 +354,35 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
       functionVersion: this.functionVersion,
       deploymentGroupName: this.deploymentGroupName,
       rolloutStatus: this.rolloutStatus,
+      authMode: this.authMode,
+      invokeArns: this.invokeArns,
+    });
+  }
+
+  /**
+   * Let `role` call the protected routes: an inline policy `<name>-invoke-<role's name>` allowing
+   * `execute-api:Invoke` on exactly `invokeArns`. Roles of this account only (HTTP APIs take no
+   * resource policy). Granted in every mode, so a program runs unchanged on a stack whose config
+   * says `none` (the policy is then unused, and ready when the stack turns to `iam`); under `jwt`
+   * API Gateway checks tokens, not IAM, which a warning says. `name` overrides the role's Pulumi
+   * name in the policy's.
+   */
+  grantInvoke(role: aws.iam.Role, name?: string): aws.iam.RolePolicy {
+    const roleName = logicalNameOf("LambdaInferenceApi", role, name);
+    if (this.authMode === "jwt") {
+      pulumi.log.warn(
+        `grantInvoke(${roleName}): auth is jwt, so API Gateway checks bearer tokens and not IAM; the policy takes effect only if auth becomes iam`,
+        this,
+      );
+    }
+    return grantInvokePolicy({
+      owner: this.componentName,
+      roleName,
+      role,
+      sid: "InvokeInferenceApi",
+      action: "execute-api:Invoke",
+      resources: this.invokeArns,
+      parent: this,
     });
   }
 }

@@ -28,6 +28,7 @@ import * as aws from "@pulumi/aws";
 import * as awsnative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import { EndpointRolloutCheck } from "./endpoint-rollout-check.js";
+import { grantInvokePolicy, logicalNameOf } from "./grant-invoke.js";
 import { InstanceTypeGuard } from "./instance-type-guard.js";
 import type { MetricOptions } from "./metric.js";
 import { registryObjectsArn } from "./model-registry.js";
@@ -93,6 +94,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
   readonly versionMetricFilters: aws.cloudwatch.LogMetricFilter[];
   /** Fails `pulumi up` when SageMaker rolled the update back. */
   readonly rolloutCheck: EndpointRolloutCheck;
+  private readonly componentName: string;
 
   // CloudWatch metrics for alarms and dashboards of your own (components/sagemaker-metrics.ts):
   // period 300 s, Sum for counts, p99 for latencies (µs), Average for utilisation (%), by
@@ -114,6 +116,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
   constructor(name: string, args: SageMakerEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iris-mlops:index:SageMakerEndpoint", name, args, opts);
     const c = "SageMakerEndpoint";
+    this.componentName = name;
     if (typeof args.imageUri === "string") checkDigestUri(args.imageUri);
     if (typeof args.modelManifestSha256 === "string") checkManifestPin(args.modelManifestSha256);
     checkOneOf(c, "memorySizeInMb", args.memorySizeInMb, [1024, 2048, 3072, 4096, 5120, 6144]);
@@ -318,6 +321,23 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
       endpointArn: this.endpointArn,
       modelName: this.modelName,
       endpointConfigName: this.endpointConfigName,
+    });
+  }
+
+  /**
+   * Let `role` invoke the endpoint: an inline policy `<name>-invoke-<role's name>` allowing
+   * `sagemaker:InvokeEndpoint` on exactly `endpointArn`. Roles of this account only (an endpoint
+   * takes no resource policy). `name` overrides the role's Pulumi name in the policy's.
+   */
+  grantInvoke(role: aws.iam.Role, name?: string): aws.iam.RolePolicy {
+    return grantInvokePolicy({
+      owner: this.componentName,
+      roleName: logicalNameOf("SageMakerEndpoint", role, name),
+      role,
+      sid: "InvokeEndpoint",
+      action: "sagemaker:InvokeEndpoint",
+      resources: this.endpointArn.apply((arn) => [arn]),
+      parent: this,
     });
   }
 }

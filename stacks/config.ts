@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { type ApiAuth, issuerProblem } from "../components/api-auth.js";
 import {
   DEFAULT_ROLLOUT,
   deploymentConfigName,
@@ -96,6 +97,54 @@ const rolloutSchema = z
     if (problem) ctx.addIssue({ code: "custom", message: problem, path: ["intervalMinutes"] });
   });
 
+/**
+ * `api.auth`: `none` or `iam` (a string, or `{ mode }`), or `{ mode: jwt, issuer, audience }` with
+ * one audience or a list; the component's ApiAuth either way.
+ */
+const authSchema = z
+  .preprocess(
+    (v) => (typeof v === "string" ? { mode: v } : v),
+    z.discriminatedUnion(
+      "mode",
+      [
+        z.object({ mode: z.literal("none") }).strict(),
+        z.object({ mode: z.literal("iam") }).strict(),
+        z
+          .object({
+            mode: z.literal("jwt"),
+            issuer: z
+              .string({ error: "is required for jwt: the token issuer's https URL" })
+              .superRefine((issuer, ctx) => {
+                const problem = issuerProblem(issuer);
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+              }),
+            audience: z.union(
+              [
+                z.string().trim().min(1),
+                z.array(z.string().trim().min(1)).min(1, "must list at least one audience"),
+              ],
+              {
+                error:
+                  "is required for jwt: an audience (e.g. the app client id) or a list of them",
+              },
+            ),
+          })
+          .strict(),
+      ],
+      { error: () => 'must be "none", "iam" or "jwt" (jwt with issuer and audience)' },
+    ),
+  )
+  .transform(
+    (a): ApiAuth =>
+      a.mode === "jwt"
+        ? {
+            mode: "jwt",
+            issuer: a.issuer,
+            audience: typeof a.audience === "string" ? [a.audience] : a.audience,
+          }
+        : a.mode,
+  );
+
 const apiSchema = z
   .object({
     handlerEntry: z.string().min(1).optional(),
@@ -105,6 +154,7 @@ const apiSchema = z
     throttleBurst: int(0, 5000).default(100),
     throttleRate: int(0, 10000).default(50),
     corsOrigins: z.array(z.string().url()).default([]),
+    auth: authSchema.default("none"),
     reservedConcurrency: int(0, 100000).optional(),
     rollout: rolloutSchema.default(rolloutSchema.parse({})),
   })

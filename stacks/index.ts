@@ -1,8 +1,8 @@
 /**
  * The Pulumi program (Pulumi.yaml `main`). Pulumi calls the exported function and publishes what
- * it resolves to as the stack's outputs: apiUrl, modelS3Uri, modelVersion, functionVersion,
- * rolloutStatus, dashboardName and, when their feature is on, imageUri, endpointName,
- * sageMakerModelName and alertTopicArn.
+ * it resolves to as the stack's outputs: apiUrl, apiAuth, apiInvokeArns, modelS3Uri, modelVersion,
+ * functionVersion, rolloutStatus, dashboardName and, when their feature is on, imageUri,
+ * endpointName, sageMakerModelName and alertTopicArn.
  */
 import { irisStack } from "./program.js";
 

@@ -29,6 +29,10 @@ export interface StackOutputs {
   readonly functionVersion: pulumi.Output<string>;
   /** Where that rollout ended: "Succeeded", or "Unchanged" when the alias already served it. */
   readonly rolloutStatus: pulumi.Output<string>;
+  /** Who may call POST /predict and GET /health: none, iam (SigV4) or jwt (bearer token). */
+  readonly apiAuth: string;
+  /** The execute-api:Invoke ARNs a caller's role needs under iam (LambdaInferenceApi.grantInvoke). */
+  readonly apiInvokeArns: pulumi.Output<string[]>;
   /** The SageMaker image by digest; undefined when SageMaker is off. */
   readonly imageUri: pulumi.Output<string> | undefined;
   /** The SageMaker endpoint to invoke; undefined when SageMaker is off. */
@@ -118,6 +122,7 @@ export async function irisStack(
     throttlingBurstLimit: config.api.throttleBurst,
     throttlingRateLimit: config.api.throttleRate,
     corsAllowOrigins: config.api.corsOrigins,
+    auth: config.api.auth,
     rolloutType: config.api.rollout.type,
     rolloutPercentage: config.api.rollout.percentage,
     rolloutIntervalMinutes: config.api.rollout.intervalMinutes,
@@ -179,6 +184,8 @@ export async function irisStack(
 
   return {
     apiUrl: api.apiUrl,
+    apiAuth: api.authMode,
+    apiInvokeArns: api.invokeArns,
     modelS3Uri: models.modelS3Uri,
     modelVersion: models.modelVersion,
     functionVersion: api.functionVersion,

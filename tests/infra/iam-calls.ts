@@ -319,6 +319,13 @@ export const PROVIDER_CALLS: Record<string, Lifecycle> = {
     update: ["apigateway:PATCH"],
     delete: ["apigateway:DELETE"],
   },
+  "aws:apigatewayv2/authorizer:Authorizer": {
+    arn: (r, d) => sub(r, d, `authorizers/${r.name}-id`),
+    create: [["apigateway:POST", (r, d) => sub(r, d, "authorizers")]],
+    read: ["apigateway:GET"],
+    update: ["apigateway:PATCH"],
+    delete: ["apigateway:DELETE"],
+  },
   "aws:apigatewayv2/route:Route": {
     arn: (r, d) => sub(r, d, `routes/${r.name}-id`),
     create: [["apigateway:POST", (r, d) => sub(r, d, "routes")]],

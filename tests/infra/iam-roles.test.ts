@@ -132,6 +132,21 @@ describe("IAM: each role against the calls it makes", function () {
           },
         },
       ],
+      // callers with a token: the stack creates a JWT authorizer
+      [
+        "dev+jwt",
+        "dev",
+        {
+          "iris-mlops:api": {
+            ...((await stackConfigFile("dev"))["iris-mlops:api"] as object),
+            auth: {
+              mode: "jwt",
+              issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+              audience: "client-a",
+            },
+          },
+        },
+      ],
       ["prod", "prod", EMAIL],
       ["prod+pinned", "prod", { ...EMAIL, ...pinned }],
       // prod's own settings, but every new version at once: CodeDeploy's own configuration

@@ -90,6 +90,7 @@ describe("LambdaInferenceApi", () => {
           MODEL_BUCKET: LAMBDA_MODEL.modelBucketName,
           MODEL_KEY: LAMBDA_MODEL.modelKey,
           MODEL_SHA256: LAMBDA_MODEL.modelSha256,
+          API_AUTH: "none",
           NODE_OPTIONS: "--enable-source-maps",
         },
       });
@@ -143,7 +144,7 @@ describe("LambdaInferenceApi", () => {
       ]);
     });
 
-    it("serves POST /predict and GET /health through one AWS_PROXY integration to the live alias, payload 2.0", () => {
+    it("serves POST /predict, GET /health, GET / and GET /openapi.json through one AWS_PROXY integration to the live alias, payload 2.0", () => {
       const httpApi = mocks.one("aws:apigatewayv2/api:Api");
       assert.equal(httpApi.inputs.protocolType, "HTTP");
       assert.equal(httpApi.inputs.corsConfiguration, undefined);
@@ -157,7 +158,9 @@ describe("LambdaInferenceApi", () => {
       assert.equal(alias.state.arn, `${mocks.one("aws:lambda/function:Function").state.arn}:live`);
       const routes = mocks.all("aws:apigatewayv2/route:Route");
       assert.deepEqual(routes.map((r) => r.inputs.routeKey).sort(), [
+        "GET /",
         "GET /health",
+        "GET /openapi.json",
         "POST /predict",
       ]);
       for (const route of routes) {
