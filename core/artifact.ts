@@ -3,6 +3,9 @@
  * library back), `compiled.json` (what the core predicts with) and `manifest.json`, which
  * describes the model and carries the sha256 of every other file. Packed as a reproducible
  * `model.tar.gz`; loaded from a folder, a `.tar.gz` path or the tarball's bytes.
+ *
+ * Format 2 (written since issue 13) stores the forest compactly (forest-format.ts); format 1
+ * artifacts, with every forest array spelled out, still load, to the same predictor.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
@@ -11,11 +14,15 @@ import * as z from "zod/mini";
 import { type Files, MODEL_CAPS, ModelTooLargeError, mib, unpackTarGz } from "./archive.js";
 import { FEATURES } from "./features.js";
 import { type CompiledForest, checkCompiledForest } from "./forest.js";
+import { packForest, unpackForest } from "./forest-format.js";
 import type { NoveltyModel } from "./novelty.js";
 import { TarLayoutError } from "./tar-end.js";
 import { safeParseEnglish } from "./zod-english.js";
 
-export const ARTIFACT_FORMAT = "iris-mlops.model/1";
+export const ARTIFACT_FORMAT = "iris-mlops.model/2";
+/** The first format: compiled.json with roots, right children and a threshold for every node. */
+export const ARTIFACT_FORMAT_1 = "iris-mlops.model/1";
+export type ArtifactFormat = typeof ARTIFACT_FORMAT | typeof ARTIFACT_FORMAT_1;
 export const MANIFEST = "manifest.json";
 export const MODEL_JSON = "model.json";
 export const COMPILED_JSON = "compiled.json";
@@ -29,7 +36,7 @@ export const sha256 = (bytes: Uint8Array | string): string =>
 const int = z.int();
 const hex = (length: number) => z.string().check(z.regex(new RegExp(`^[0-9a-f]{${length}}$`)));
 const manifestSchema = z.looseObject({
-  format: z.literal(ARTIFACT_FORMAT),
+  format: z.literal([ARTIFACT_FORMAT, ARTIFACT_FORMAT_1]),
   model_version: hex(16),
   features: z
     .array(z.object({ name: z.string(), unit: z.string(), min: z.number(), max: z.number() }))
@@ -48,26 +55,37 @@ const manifestSchema = z.looseObject({
 
 export type Manifest = z.infer<typeof manifestSchema>;
 
+const noveltySchema = z.object({
+  method: z.literal("mahalanobis-nearest-class"),
+  means: z.array(z.array(z.number()).check(z.length(FEATURES.length))),
+  precisions: z.array(z.array(z.number()).check(z.length(FEATURES.length ** 2))),
+  threshold: z.number(),
+});
+const forestHead = { classes: int.check(z.minimum(2)), features: z.literal(FEATURES.length) };
+
+/** compiled.json of format 2: the forest as forest-format.ts stores it. */
 const compiledSchema = z.object({
   format: z.literal(ARTIFACT_FORMAT),
+  forest: z.object({ ...forestHead, feature: z.array(int), threshold: z.array(z.number()) }),
+  novelty: noveltySchema,
+});
+
+/** compiled.json of format 1: every array of the CompiledForest. */
+const compiledSchema1 = z.object({
+  format: z.literal(ARTIFACT_FORMAT_1),
   forest: z.object({
-    classes: int.check(z.minimum(2)),
-    features: z.literal(FEATURES.length),
+    ...forestHead,
     roots: z.array(int),
     feature: z.array(int),
     threshold: z.array(z.number()),
     right: z.array(int),
   }),
-  novelty: z.object({
-    method: z.literal("mahalanobis-nearest-class"),
-    means: z.array(z.array(z.number()).check(z.length(FEATURES.length))),
-    precisions: z.array(z.array(z.number()).check(z.length(FEATURES.length ** 2))),
-    threshold: z.number(),
-  }),
+  novelty: noveltySchema,
 });
 
+/** The model the core predicts with, whatever format its file had (`format` says which). */
 export interface CompiledModel {
-  readonly format: typeof ARTIFACT_FORMAT;
+  readonly format: ArtifactFormat;
   readonly forest: CompiledForest;
   readonly novelty: NoveltyModel;
 }
@@ -80,6 +98,11 @@ export interface Artifact {
 
 export class ArtifactError extends Error {
   override readonly name = "ArtifactError";
+}
+
+/** compiled.json's text for a model, in the current format. */
+export function compiledJson({ forest, novelty }: CompiledModel): string {
+  return canonicalJson({ format: ARTIFACT_FORMAT, forest: packForest(forest), novelty });
 }
 
 /** Stable JSON: keys sorted at every depth, so equal content is equal bytes. */
@@ -179,7 +202,11 @@ export function verifyArtifact(files: Files): Artifact {
   const compiledBytes = files.get(COMPILED_JSON);
   if (!compiledBytes || !manifest.files[COMPILED_JSON])
     throw new ArtifactError(`${COMPILED_JSON} is missing`);
-  const compiled = safeParseEnglish(compiledSchema, parseJson(COMPILED_JSON, compiledBytes));
+  const compiledRaw = parseJson(COMPILED_JSON, compiledBytes);
+  const compiled =
+    manifest.format === ARTIFACT_FORMAT
+      ? safeParseEnglish(compiledSchema, compiledRaw)
+      : safeParseEnglish(compiledSchema1, compiledRaw);
   if (!compiled.success) throw schemaError(COMPILED_JSON, compiled.error);
   if (compiled.data.forest.classes !== manifest.classes.length) {
     throw new ArtifactError(
@@ -188,8 +215,11 @@ export function verifyArtifact(files: Files): Artifact {
   }
   // the structure the predictor relies on, checked here so that a bad file is an ArtifactError
   // at load time rather than a plain Error (or a TypeError at the first prediction)
+  let forest: CompiledForest;
   try {
-    checkCompiledForest(compiled.data.forest);
+    const stored = compiled.data.forest;
+    forest = "right" in stored ? stored : unpackForest(stored);
+    checkCompiledForest(forest);
   } catch (error) {
     throw new ArtifactError(
       `${COMPILED_JSON} holds a malformed forest: ${(error as Error).message}`,
@@ -201,7 +231,7 @@ export function verifyArtifact(files: Files): Artifact {
       `${COMPILED_JSON} has a novelty model with ${means.length} means and ${precisions.length} precisions, ${MANIFEST} names ${manifest.classes.length} classes`,
     );
   }
-  return { manifest, compiled: compiled.data };
+  return { manifest, compiled: { ...compiled.data, forest } };
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];

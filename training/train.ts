@@ -9,7 +9,7 @@ import {
   ARTIFACT_FORMAT,
   COMPILED_JSON,
   type CompiledModel,
-  canonicalJson,
+  compiledJson,
   type Manifest,
   MODEL_JSON,
   sealArtifact,
@@ -131,7 +131,7 @@ export function train(data: Dataset, input: TrainOptions): TrainResult {
   };
   const files = sealArtifact(manifestBody, {
     [MODEL_JSON]: libraryJson,
-    [COMPILED_JSON]: canonicalJson(compiled),
+    [COMPILED_JSON]: compiledJson(compiled),
   });
   const manifest = JSON.parse(new TextDecoder().decode(files.get("manifest.json"))) as Manifest;
   return { manifest, files, test, crossValidation };

@@ -147,7 +147,7 @@ describe("artifact: contents", () => {
 
   it("the manifest describes the model: format, features with units and ranges, classes, hyper-parameters, metrics, libraries, files", async () => {
     const manifest = readManifest(model.files);
-    assert.equal(manifest.format, "iris-mlops.model/1");
+    assert.equal(manifest.format, "iris-mlops.model/2");
     assert.match(manifest.model_version, /^[0-9a-f]{16}$/);
     assert.deepEqual(
       manifest.features.map((f) => [f.name, f.unit]),
@@ -469,11 +469,15 @@ describe("artifact: refused, with an ArtifactError naming the file", () => {
   it("a compiled.json resealed with a consistent manifest but a broken forest", async () => {
     const cases: [string, (c: { forest: Record<string, number | number[]> }) => void][] = [
       [
-        "a right child pointing back",
+        "a last tree cut short",
         (c) => {
-          const right = c.forest.right as number[];
-          const feature = c.forest.feature as number[];
-          right[feature.findIndex((f) => f >= 0)] = 0;
+          (c.forest.feature as number[]).pop();
+        },
+      ],
+      [
+        "a threshold too many",
+        (c) => {
+          (c.forest.threshold as number[]).push(1);
         },
       ],
       [
@@ -485,7 +489,8 @@ describe("artifact: refused, with an ArtifactError naming the file", () => {
       [
         "no trees",
         (c) => {
-          c.forest.roots = [];
+          c.forest.feature = [];
+          c.forest.threshold = [];
         },
       ],
     ];
@@ -552,7 +557,7 @@ describe("artifact messages in a process of their own", () => {
     });
     assert.match(
       out,
-      /manifest\.json is malformed at format: Invalid input: expected "iris-mlops\.model\/1"/,
+      /manifest\.json is malformed at format: Invalid option: expected one of "iris-mlops\.model\/2"\|"iris-mlops\.model\/1"/,
     );
   });
 });

@@ -130,7 +130,7 @@ function resealWithManifest(
   });
 }
 
-const FOREST_ARRAYS = ["roots", "feature", "threshold", "right"] as const;
+const FOREST_ARRAYS = ["feature", "threshold"] as const;
 const compiledEdit = (what: string, edit: (compiled: EditableCompiled) => void) =>
   [what, (files: Files) => resealWithCompiled(files, edit)] as const;
 
@@ -155,7 +155,8 @@ const disagreeing: fc.Arbitrary<readonly [string, (files: Files) => Files]> = fc
   ),
   fc.constant(
     compiledEdit("forest without trees", (c) => {
-      c.forest.roots = [];
+      c.forest.feature = [];
+      c.forest.threshold = [];
     }),
   ),
   fc.integer({ min: 2, max: 6 }).map((n) =>

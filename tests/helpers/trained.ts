@@ -11,7 +11,6 @@ import type { AbstractMatrix } from "ml-matrix";
 import { RandomForestClassifier } from "ml-random-forest";
 import { type Files, packTarGz } from "../../core/archive.js";
 import {
-  COMPILED_JSON,
   type CompiledModel,
   canonicalJson,
   MODEL_JSON,
@@ -91,7 +90,7 @@ async function build(options: TrainOptions): Promise<TrainedModel> {
     tarball,
     dir,
     tarballPath: join(dir, TARBALL),
-    compiled: JSON.parse(text(COMPILED_JSON)) as CompiledModel,
+    compiled: verifyArtifact(result.files).compiled,
     predictor: createPredictor(verifyArtifact(result.files)),
     library,
   };
