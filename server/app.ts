@@ -1,10 +1,10 @@
 /**
- * The HTTP server: API Gateway's routes (`POST /predict`, `GET /health`) and SageMaker's
- * (`GET /ping`, `POST /invocations`, `GET /execution-parameters`), all on one predictor, on
- * plain node:http (docs/decisions/0003-http-server.md says why not fastify). The same app runs
- * locally (`iris-mlops serve`) and in the SageMaker container. Every answer carries
- * `x-model-version`; /invocations's predictions also SageMaker's custom attributes, and its
- * answers are counted in the invocations summary (server/invocations-summary.ts).
+ * The HTTP server: API Gateway's routes (`POST /predict`, `GET /health`, the web page at `GET /`,
+ * serving/page/) and SageMaker's (`GET /ping`, `POST /invocations`, `GET /execution-parameters`),
+ * all on one predictor, on plain node:http (docs/decisions/0003-http-server.md says why not
+ * fastify). The same app runs locally (`iris-mlops serve`) and in the SageMaker container. Every
+ * answer carries `x-model-version`; /invocations's predictions also SageMaker's custom
+ * attributes, and its answers are counted in the invocations summary (server/invocations-summary.ts).
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Predictor } from "../core/predictor.js";
@@ -25,6 +25,7 @@ import {
   INVOCATIONS_MAX_PAYLOAD_MB,
 } from "../serving/limits.js";
 import { invocationAttributes, modelVersionHeaders } from "../serving/model-version-headers.js";
+import { notModified, type PageAuth, pageFor } from "../serving/page/html.js";
 import { predictFromBody } from "../serving/predict-api.js";
 import { AnswerText } from "./answer-text.js";
 import { readBody } from "./body.js";
@@ -49,6 +50,8 @@ export interface AppOptions {
   budget?: Partial<InFlightBudget>;
   /** Open connections at once (server/connections.ts). */
   maxConnections?: number;
+  /** How the web page at `GET /` tells visitors to call the API (serving/page/). Default none. */
+  auth?: PageAuth;
 }
 
 export interface App {
@@ -97,6 +100,7 @@ export function buildApp({
   timeouts,
   budget,
   maxConnections,
+  auth = "none",
 }: AppOptions): App {
   const allTimeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
   const inFlight = new InFlight({ ...DEFAULT_IN_FLIGHT, ...budget });
@@ -245,8 +249,23 @@ export function buildApp({
     );
   }
 
+  // the web page, rendered on its first request; an unchanged one is a 304
+  function page(req: IncomingMessage, res: ServerResponse): void {
+    const { html, headers, etag } = pageFor({ auth, modelVersion: version });
+    if (notModified(req.headers["if-none-match"], etag)) {
+      const { "content-type": _, ...rest } = headers;
+      reply.send(res, 304, undefined, "", {
+        ...rest,
+        "content-length": `${Buffer.byteLength(html)}`,
+      });
+      return;
+    }
+    reply.send(res, 200, undefined, html, headers);
+  }
+
   const handle = createRouter(
     [
+      { method: "GET", path: "/", handle: page },
       { method: "POST", path: "/predict", handle: predict },
       {
         method: "GET",
