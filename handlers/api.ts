@@ -11,6 +11,7 @@ import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import type { Predictor } from "../core/predictor.js";
 import { errorBody, HttpError, toHttpError } from "../serving/errors.js";
 import { modelVersionHeaders } from "../serving/model-version-headers.js";
+import { notModified, type Page, type PageAuth, pageFor } from "../serving/page/html.js";
 import { predictFromBody } from "../serving/predict-api.js";
 import { corsHeaders, PREFLIGHT_HEADERS } from "./cors.js";
 import { type ApiEvent, type ApiRequest, toApiRequest } from "./events.js";
@@ -22,11 +23,15 @@ export interface ApiHandlerOptions {
   metrics: Metrics;
   /** Origins allowed to call from a browser; none means no CORS headers. */
   corsOrigins?: readonly string[];
+  /** The API's auth, for the web page at `GET /` to say how to call it (serving/page/). */
+  auth?: PageAuth;
+  /** The API's region, for the page's signed curl example under `iam`. */
+  region?: string;
 }
 
 export type ApiHandler = (event: ApiEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-const ROUTES: Record<string, string> = { "/predict": "POST", "/health": "GET" };
+const ROUTES: Record<string, string> = { "/predict": "POST", "/health": "GET", "/": "GET" };
 
 /**
  * Also give the metrics stored in `metrics` the dimension set of its first one plus ModelVersion:
@@ -44,6 +49,8 @@ export function createApiHandler({
   logger,
   metrics,
   corsOrigins = [],
+  auth = "none",
+  region,
 }: ApiHandlerOptions): ApiHandler {
   // One load per execution environment, started now so warm invocations only predict. A failed
   // load is forgotten, so the next invocation tries again instead of failing forever.
@@ -73,7 +80,7 @@ export function createApiHandler({
 
   const answer = async (
     request: ApiRequest,
-  ): Promise<{ status: number; body?: unknown; rows?: number }> => {
+  ): Promise<{ status: number; body?: unknown; rows?: number; page?: Page }> => {
     const expected = ROUTES[request.path];
     if (request.method === "OPTIONS" && expected && corsOrigins.length > 0) return { status: 204 };
     if (!expected)
@@ -89,6 +96,9 @@ export function createApiHandler({
         `${request.method} ${request.path} is not allowed; use ${expected}`,
       );
     }
+    // the page needs no model: it is answered while one loads, or when none can be
+    if (request.path === "/")
+      return { status: 200, page: pageFor({ auth, region, modelVersion: loaded?.modelVersion }) };
     const predictor = await model();
     if (request.path === "/health")
       return {
@@ -130,6 +140,14 @@ export function createApiHandler({
       rows = result.rows ?? 0;
       body = result.body === undefined ? "" : JSON.stringify(result.body);
       if (status === 204) headers = { ...PREFLIGHT_HEADERS };
+      if (result.page !== undefined) {
+        const { html, etag, headers: pageHeaders } = result.page;
+        const unchanged = notModified(request.headers["if-none-match"], etag);
+        status = unchanged ? 304 : 200;
+        body = unchanged ? "" : html;
+        headers = { ...pageHeaders };
+        if (unchanged) delete headers["content-type"];
+      }
     } catch (thrown) {
       const error = toHttpError(thrown);
       status = error.status;

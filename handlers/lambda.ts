@@ -8,6 +8,8 @@
  * (serving/model-env.ts). The download keeps to the S3 budget (serving/model-retry.ts), one log
  * line per attempt, so a hanging S3 gives a 503 within the function's timeout.
  *   CORS_ALLOW_ORIGINS        comma-separated origins (or *) allowed from browsers; default none
+ *   API_AUTH                  none | iam | jwt: how the API is called, as the web page at GET /
+ *                             tells visitors (serving/page/); default none
  *   AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL   an S3-compatible server instead of AWS (path-style)
  * Logs are JSON (Powertools Logger, level from POWERTOOLS_LOG_LEVEL); metrics are CloudWatch
  * EMF log lines (Powertools Metrics, namespace from POWERTOOLS_METRICS_NAMESPACE, default
@@ -20,6 +22,7 @@ import { locationFromEnv, trustFromEnv } from "../serving/model-env.js";
 import { predictorFromBytes } from "../serving/model-load.js";
 import { s3Uri } from "../serving/model-location.js";
 import { refuseUnvouched } from "../serving/model-trust.js";
+import { parseAuth } from "../serving/page/html.js";
 import { fetchModelWithEnvCredentials } from "../serving/s3-env-fetch.js";
 import { createApiHandler } from "./api.js";
 import { parseOrigins } from "./cors.js";
@@ -57,9 +60,17 @@ async function loadModel() {
   return predictor;
 }
 
+const auth = parseAuth(process.env.API_AUTH);
+if (auth === undefined)
+  logger.warn("API_AUTH is not none, iam or jwt: the page says none", {
+    api_auth: process.env.API_AUTH,
+  });
+
 export const handler = createApiHandler({
   loadModel,
   logger,
   metrics,
   corsOrigins: parseOrigins(process.env.CORS_ALLOW_ORIGINS),
+  auth: auth ?? "none",
+  region: process.env.AWS_REGION,
 });

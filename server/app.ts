@@ -1,10 +1,10 @@
 /**
- * The HTTP server: API Gateway's routes (`POST /predict`, `GET /health`) and SageMaker's
- * (`GET /ping`, `POST /invocations`, `GET /execution-parameters`), all on one predictor, on
- * plain node:http (docs/decisions/0003-http-server.md says why not fastify). The same app runs
- * locally (`iris-mlops serve`) and in the SageMaker container. Every answer carries
- * `x-model-version`; /invocations's predictions also SageMaker's custom attributes, and its
- * answers are counted in the invocations summary (server/invocations-summary.ts). Unless turned
+ * The HTTP server: API Gateway's routes (`POST /predict`, `GET /health`, the web page at `GET /`,
+ * serving/page/) and SageMaker's (`GET /ping`, `POST /invocations`, `GET /execution-parameters`),
+ * all on one predictor, on plain node:http (docs/decisions/0003-http-server.md says why not
+ * fastify). The same app runs locally (`iris-mlops serve`) and in the SageMaker container. Every
+ * answer carries `x-model-version`; /invocations's predictions also SageMaker's custom
+ * attributes, and its answers are counted in the invocations summary (server/invocations-summary.ts). Unless turned
  * off, every answer is also counted for Prometheus at `GET /metrics` (server/metrics.ts).
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
@@ -26,6 +26,7 @@ import {
   INVOCATIONS_MAX_PAYLOAD_MB,
 } from "../serving/limits.js";
 import { invocationAttributes, modelVersionHeaders } from "../serving/model-version-headers.js";
+import { notModified, type PageAuth, pageFor } from "../serving/page/html.js";
 import { predictFromBody } from "../serving/predict-api.js";
 import { AnswerText } from "./answer-text.js";
 import { readBody } from "./body.js";
@@ -61,6 +62,8 @@ export interface AppOptions {
    * worker answers its whole cluster's, asked of the primary (server/metrics-cluster.ts).
    */
   metricsText?: () => Promise<MetricsText>;
+  /** How the web page at `GET /` tells visitors to call the API (serving/page/). Default none. */
+  auth?: PageAuth;
 }
 
 export interface App {
@@ -121,6 +124,7 @@ export function buildApp({
   maxConnections,
   metrics: metricsOption = true,
   metricsText,
+  auth = "none",
 }: AppOptions): App {
   const allTimeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
   const inFlight = new InFlight({ ...DEFAULT_IN_FLIGHT, ...budget });
@@ -287,6 +291,20 @@ export function buildApp({
     );
   }
 
+  // the web page, rendered on its first request; an unchanged one is a 304
+  function page(req: IncomingMessage, res: ServerResponse): void {
+    const { html, headers, etag } = pageFor({ auth, modelVersion: version });
+    if (notModified(req.headers["if-none-match"], etag)) {
+      const { "content-type": _, ...rest } = headers;
+      reply.send(res, 304, undefined, "", {
+        ...rest,
+        "content-length": `${Buffer.byteLength(html)}`,
+      });
+      return;
+    }
+    reply.send(res, 200, undefined, html, headers);
+  }
+
   const scrape = metricsText ?? (() => (metrics as ServerMetrics).text());
   // GET /metrics: only where metrics are on, and never on the Lambda (handlers/api.ts)
   const metricsRoutes: Route[] =
@@ -306,6 +324,7 @@ export function buildApp({
         ];
   const router = createRouter(
     [
+      { method: "GET", path: "/", handle: page },
       { method: "POST", path: "/predict", handle: predict },
       {
         method: "GET",

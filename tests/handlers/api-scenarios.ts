@@ -265,7 +265,7 @@ export function apiScenarios(target: ScenarioTarget): void {
       });
 
       for (const [method, path] of [
-        ["GET", "/"],
+        ["GET", "/index.html"],
         ["POST", "/predictions"],
         ["POST", "/predict/extra"],
         ["GET", "/ping"],

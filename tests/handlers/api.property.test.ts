@@ -159,6 +159,11 @@ describe("handlers/api.ts under 10,000 generated events", () => {
           );
           if (status >= 400) {
             expectErrorFor(status, result.body);
+          } else if (
+            status === 200 &&
+            String(result.headers?.["content-type"]).startsWith("text/html")
+          ) {
+            assert.match(result.body, /^<!doctype html>/, "the page at GET /");
           } else if (status === 200) {
             const json = JSON.parse(result.body) as Record<string, unknown>;
             assert.equal(typeof json.model_version, "string");

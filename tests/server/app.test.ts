@@ -398,7 +398,6 @@ describe("server/app.ts buildApp (inject)", () => {
 
   describe("routes", () => {
     for (const [method, url] of [
-      ["GET", "/"],
       ["GET", "/nowhere"],
       ["POST", "/invocations/x"],
       ["GET", "/PING"],
