@@ -22,8 +22,21 @@ import { awsClientConfig, callWithin } from "../components/aws-call.js";
 export const LINE_TYPES = ["text/csv", "application/jsonlines"] as const;
 export type LineType = (typeof LINE_TYPES)[number];
 
-/** SageMaker's pattern for a transform job's name (CreateTransformJob's TransformJobName). */
-export const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+/**
+ * Whether `name` is a transform job's name by SageMaker's rule (CreateTransformJob's
+ * TransformJobName, `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`, at most 63 characters): letters, digits
+ * and hyphens, starting and ending with a letter or digit. Checked without that pattern, whose
+ * nested repetition backtracks (tests/security/regex-audit.test.ts).
+ */
+export function isJobName(name: string): boolean {
+  return (
+    name.length >= 1 &&
+    name.length <= 63 &&
+    /^[a-zA-Z0-9-]+$/.test(name) &&
+    name[0] !== "-" &&
+    name[name.length - 1] !== "-"
+  );
+}
 
 /** An `s3://bucket/prefix` location: the bucket and the key prefix (possibly empty). */
 export interface S3Location {
@@ -82,7 +95,7 @@ export function jobNameFor(modelName: string, now: Date, random: () => number): 
     .replace(/[^A-Za-z0-9]+/g, "-")
     .replace(/^-+/, "")
     .slice(0, 63 - suffix.length - 1)
-    .replace(/-+$/, "");
+    .replace(/-$/, ""); // the runs were made single hyphens above: at most one ends the slice
   return model === "" ? `transform-${suffix}` : `${model}-${suffix}`;
 }
 

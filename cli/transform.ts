@@ -66,9 +66,9 @@ const positive = (value: string) => {
 };
 
 const jobName = (value: string) => {
-  if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(value)) {
+  if (!job().isJobName(value)) {
     throw new InvalidArgumentError(
-      "expected letters, digits and single hyphens, at most 63 characters, starting and ending with a letter or digit",
+      "expected letters, digits and hyphens, at most 63 characters, starting and ending with a letter or digit",
     );
   }
   return value;

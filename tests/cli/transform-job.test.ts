@@ -18,7 +18,7 @@ import {
 import fc from "fast-check";
 import {
   createTransformJobInput,
-  JOB_NAME,
+  isJobName,
   jobNameFor,
   TransformJobs,
   type TransformRequest,
@@ -216,7 +216,7 @@ describe("cli/transform-job.ts jobNameFor", () => {
         fc.double({ min: 0, max: 0.9999999, noNaN: true }),
         (model, now, random) => {
           const name = jobNameFor(model, now, () => random);
-          assert.match(name, JOB_NAME);
+          assert.ok(isJobName(name), name);
           assert.ok(name.length <= 63, name);
         },
       ),

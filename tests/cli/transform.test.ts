@@ -179,7 +179,7 @@ describe("cli: iris-mlops transform (against the SageMaker fake and s3rver)", fu
       ["--max-concurrent", "20", "--max-payload-mb", "6"],
       /120 MB; SageMaker allows at most 100/,
     ],
-    ["a bad job name", ["--job-name", "has_underscore"], /letters, digits and single hyphens/],
+    ["a bad job name", ["--job-name", "has_underscore"], /letters, digits and hyphens/],
     ["the output under the input", ["--output", "s3://data/in/out/"], /lies under --input/],
   ] as const) {
     it(`refuses ${what} before any call, exit 2`, async () => {

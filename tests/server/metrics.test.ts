@@ -20,6 +20,7 @@ import {
 } from "../helpers/prometheus-text.js";
 
 const ROUTES = [
+  "/",
   "/predict",
   "/health",
   "/ping",
