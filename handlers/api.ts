@@ -89,7 +89,9 @@ export function createApiHandler({
         "not_found",
         `no route ${request.method} ${request.path}; try POST /predict`,
       );
-    if (request.method !== expected) {
+    // HEAD is GET without the body, as on the server (server/router.ts)
+    const method = request.method === "HEAD" && expected === "GET" ? "GET" : request.method;
+    if (method !== expected) {
       throw new HttpError(
         405,
         "method_not_allowed",
@@ -159,6 +161,7 @@ export function createApiHandler({
       if (loaded !== undefined) perModelVersion(errors, loaded.modelVersion);
       errors.addMetric("errors", MetricUnit.Count, 1);
     }
+    if (request?.method === "HEAD") body = "";
     const millis = performance.now() - started;
     Object.assign(headers, corsHeaders(corsOrigins, request?.headers.origin));
     if (loaded !== undefined) {
