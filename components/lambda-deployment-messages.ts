@@ -198,8 +198,12 @@ export function otherDeploymentMessage(
     `deployment group ${r.deploymentGroupName} already has CodeDeploy deployment ${id}`,
     `(${info.status}) ${what}${triggeredBy ? `, the rollback of ${triggeredBy}` : ""}.`,
     "CodeDeploy runs one deployment per group at a time: wait for it to end (`aws deploy",
-    `get-deployment --deployment-id ${id} --region ${r.region}\` shows it) or stop it (\`aws deploy`,
-    `stop-deployment --deployment-id ${id} --auto-rollback-enabled --region ${r.region}\`), then run`,
+    `get-deployment --deployment-id ${id} --region ${r.region}\` shows it)`,
+    // a rollback is not stopped: AWS documents no safe way to stop one, and a stopped rollback
+    // can leave the alias split between the two versions
+    triggeredBy
+      ? "and let it finish: it is putting traffic back, and stopping it could leave the alias split; then run"
+      : `or stop it (\`aws deploy stop-deployment --deployment-id ${id} --auto-rollback-enabled --region ${r.region}\`), then run`,
     `\`pulumi up\` again (${RUNBOOK}).`,
   ].join(" ");
 }
