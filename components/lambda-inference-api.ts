@@ -171,6 +171,7 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
   readonly metricColdStarts = (o?: AppMetricOptions) => this.metrics.coldStarts(o);
   readonly metricHandlerErrors = (errorCode?: string, o?: AppMetricOptions) =>
     this.metrics.handlerErrors(errorCode, o);
+  readonly metricHandlerLatency = (o?: AppMetricOptions) => this.metrics.handlerLatency(o);
 
   constructor(name: string, args: LambdaInferenceApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iris-mlops:index:LambdaInferenceApi", name, args, opts);

@@ -109,6 +109,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
   readonly metricOverheadLatency = (o?: MetricOptions) => this.metrics.overheadLatency(o);
   readonly metricCpuUtilization = (o?: MetricOptions) => this.metrics.cpuUtilization(o);
   readonly metricMemoryUtilization = (o?: MetricOptions) => this.metrics.memoryUtilization(o);
+  readonly metricDiskUtilization = (o?: MetricOptions) => this.metrics.diskUtilization(o);
   /** The container's per-version metrics (sagemaker-version-metrics.ts), by ModelVersion. */
   readonly metricByModelVersion = (name: VersionMetric["metric"], o?: VersionMetricOptions) =>
     this.metrics.byModelVersion(name, o);
