@@ -7,13 +7,12 @@
  * read the models under its bucket's `models/` prefix (the registry: during a rollout the stable
  * version serves beside the new one) and write exactly its own log group, nothing else. Access
  * (`auth`): open, SigV4 with `execute-api:Invoke` (grantInvoke), or a JWT; the page and the
- * OpenAPI document stay public (components/api-auth.ts, lambda-http-api.ts).
+ * OpenAPI document stay public (components/api-auth.ts, lambda-http-api.ts; the function and its
+ * role: lambda-function.ts).
  */
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AlarmArgs } from "./alarms.js";
 import { type ApiAuth, type ApiAuthMode, authModeOf, checkAuth } from "./api-auth.js";
-import { type Bundle, bundleHandler } from "./bundle.js";
 import { grantInvokePolicy, logicalNameOf } from "./grant-invoke.js";
 import {
   createLambdaApiAlarms,
@@ -27,88 +26,30 @@ import {
   type LambdaApiMetrics,
   lambdaApiMetrics,
 } from "./lambda-api-metrics.js";
+import { createInferenceFunction } from "./lambda-function.js";
 import {
   ACCESS_LOG_FORMAT,
   createHttpApi,
   invokeArnsFor,
-  logPrefix,
   PROTECTED_ROUTES,
   ROUTES,
 } from "./lambda-http-api.js";
+import type { LambdaInferenceApiArgs } from "./lambda-inference-api-args.js";
 import {
   checkRollout,
   createLambdaRollout,
   createLiveAlias,
-  type RolloutArgs,
   type RolloutType,
 } from "./lambda-rollout.js";
 import type { MetricOptions } from "./metric.js";
-import { modelReadStatements, registryObjectsArn } from "./model-registry.js";
-import { defaultHandlerEntry } from "./paths.js";
-import { type RoleArgs, serviceRole } from "./service-role.js";
 import { checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
+export type {
+  LambdaArchitecture,
+  LambdaInferenceApiArgs,
+} from "./lambda-inference-api-args.js";
 export type { ApiAuth, ApiAuthMode, LambdaInferenceApiAlarms, RolloutType };
 export { ACCESS_LOG_FORMAT, PROTECTED_ROUTES, ROUTES };
-export type LambdaArchitecture = "arm64" | "x86_64";
-
-/**
- * Alarms (`alarms`, default true): function errors, throttles, p99 duration near the timeout, API
- * 5xx and 4xx rates, and the errors and p99 duration of the newest version; those on errors, 5xx
- * and the newest version look at 60-second periods and guard rollouts (components/lambda-api-alarms.ts).
- */
-export interface LambdaInferenceApiArgs extends AlarmArgs, RoleArgs, RolloutArgs {
-  /** Name of the bucket holding the model (ModelBucket.bucketName). Required. */
-  readonly modelBucketName: pulumi.Input<string>;
-  /** Key of the model.tar.gz in that bucket, under `models/` (ModelBucket.modelKey). Required. */
-  readonly modelKey: pulumi.Input<string>;
-  /** sha256 (hex) of the model.tar.gz, which the handler checks its download against (ModelBucket.modelSha256). Required. */
-  readonly modelSha256: pulumi.Input<string>;
-  /** KMS key encrypting the model bucket, if any (ModelBucket.kmsKeyArn): adds kms:Decrypt on it. Default: none. */
-  readonly modelKmsKeyArn?: pulumi.Input<string | undefined>;
-  /** The handler's entry file, exporting `handler`. Default `<package root>/handlers/lambda.ts` (in an installed package, `dist/handlers/lambda.js`). */
-  readonly handlerEntry?: pulumi.Input<string>;
-  /** Ship an external source map and run with `NODE_OPTIONS=--enable-source-maps`, for readable stack traces. Default true. */
-  readonly sourceMap?: pulumi.Input<boolean>;
-  /** Modules left out of the bundle, e.g. `@aws-sdk/*` to use the runtime's own copy. Default: none (the bundle pins every dependency). */
-  readonly externalModules?: pulumi.Input<string[]>;
-  /** Memory in MB (CPU grows with it). Default 512. */
-  readonly memorySize?: pulumi.Input<number>;
-  /** Timeout of one invocation in seconds (model loading happens in the init phase, outside it). Default 10. */
-  readonly timeout?: pulumi.Input<number>;
-  /**
-   * Instruction set. Default "arm64": Graviton is about 20% cheaper per GB-second than x86_64 and
-   * the bundle is plain JavaScript with no native modules, so it runs the same on both.
-   */
-  readonly architecture?: pulumi.Input<LambdaArchitecture>;
-  /** Concurrent executions reserved for (and capping) the function. Default: none, the account's unreserved pool. */
-  readonly reservedConcurrentExecutions?: pulumi.Input<number>;
-  /** Days the function's and the API's access logs are kept. Default 14. */
-  readonly logRetentionInDays?: pulumi.Input<number>;
-  /** Requests the API accepts in a burst. Default 100. */
-  readonly throttlingBurstLimit?: pulumi.Input<number>;
-  /** Steady requests per second the API accepts. Default 50. */
-  readonly throttlingRateLimit?: pulumi.Input<number>;
-  /** Origins allowed by CORS (e.g. `https://app.example.com`). Default: none, and no CORS configuration at all. */
-  readonly corsAllowOrigins?: pulumi.Input<string[]>;
-  /**
-   * Who may call `POST /predict` and `GET /health` (`GET /` and `GET /openapi.json` are always
-   * public): `"none"`, anyone; `"iam"`, SigV4-signed requests of principals allowed
-   * `execute-api:Invoke` on the route (grantInvoke); `{ mode: "jwt", issuer, audience }`, a bearer
-   * token of that issuer for one of the audiences. The function sees the mode as `API_AUTH`.
-   * Default "none".
-   */
-  readonly auth?: ApiAuth;
-  /** Names of more CloudWatch alarms that stop and roll back a canary or linear rollout. Default: none. */
-  readonly rolloutAlarmNames?: pulumi.Input<string>[];
-  /** Percentage of requests answered 5xx in a minute that fires the server-error alarm. Default 1. */
-  readonly serverErrorRateThreshold?: pulumi.Input<number>;
-  /** Percentage of requests answered 4xx in 5 minutes (with at least 20 requests) that fires the client-error alarm. Default 20. */
-  readonly clientErrorRateThreshold?: pulumi.Input<number>;
-  /** Tags for every taggable child. Default: none. */
-  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
-
 export class LambdaInferenceApi extends pulumi.ComponentResource {
   readonly role: aws.iam.Role;
   readonly function: aws.lambda.Function;
@@ -171,6 +112,7 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
   readonly metricColdStarts = (o?: AppMetricOptions) => this.metrics.coldStarts(o);
   readonly metricHandlerErrors = (errorCode?: string, o?: AppMetricOptions) =>
     this.metrics.handlerErrors(errorCode, o);
+  readonly metricHandlerLatency = (o?: AppMetricOptions) => this.metrics.handlerLatency(o);
 
   constructor(name: string, args: LambdaInferenceApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iris-mlops:index:LambdaInferenceApi", name, args, opts);
@@ -194,90 +136,13 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
 
     const parent = { parent: this };
     const retentionInDays = args.logRetentionInDays ?? 14;
-    const sourceMap = pulumi.output(args.sourceMap ?? true);
-    const bundle: pulumi.Output<Bundle> = pulumi
-      .all([args.handlerEntry ?? defaultHandlerEntry(), sourceMap, args.externalModules ?? []])
-      .apply(([entry, withMap, external]) =>
-        bundleHandler(entry, { sourceMap: withMap, external }),
-      );
-    const partition = aws.getPartitionOutput({}, parent).partition;
-    const modelsArn = registryObjectsArn(partition, args.modelBucketName, args.modelKey);
-
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { namePrefix: `/aws/lambda/${logPrefix(name)}-`, retentionInDays, tags: args.tags },
-      parent,
-    );
-
-    const { role, policy } = serviceRole(
+    const { fn, role, logGroup, bundle } = createInferenceFunction(
       name,
-      {
-        service: "lambda.amazonaws.com",
-        statements: pulumi
-          .all([modelReadStatements(modelsArn, args.modelKmsKeyArn), logGroup.arn])
-          .apply(([read, logArn]) => [
-            ...read,
-            {
-              // both act on the group's streams (`<group ARN>:log-stream:<name>`), never on
-              // the group's own ARN
-              Sid: "WriteOwnLogs",
-              Effect: "Allow",
-              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-              Resource: `${logArn}:*`,
-            },
-          ]),
-        permissionsBoundary: args.permissionsBoundary,
-        tags: args.tags,
-      },
-      parent,
+      { ...args, retentionInDays, authMode: this.authMode },
+      this,
     );
     this.role = role;
-
-    this.function = new aws.lambda.Function(
-      `${name}-function`,
-      {
-        runtime: "nodejs22.x",
-        handler: "index.handler",
-        architectures: [pulumi.output(args.architecture ?? "arm64")],
-        code: bundle.apply(
-          (b) =>
-            new pulumi.asset.AssetArchive({
-              "index.js": new pulumi.asset.StringAsset(b.code),
-              ...(b.sourceMap === undefined
-                ? {}
-                : { "index.js.map": new pulumi.asset.StringAsset(b.sourceMap) }),
-            }),
-        ),
-        sourceCodeHash: bundle.hash,
-        // every change publishes a numbered version, which a rollout moves the alias to
-        publish: true,
-        role: this.role.arn,
-        memorySize: args.memorySize ?? 512,
-        timeout: args.timeout ?? 10,
-        reservedConcurrentExecutions: args.reservedConcurrentExecutions,
-        environment: {
-          variables: pulumi
-            .all([args.modelBucketName, args.modelKey, args.modelSha256, sourceMap])
-            .apply(([bucket, key, sha, withMap]) => ({
-              MODEL_BUCKET: bucket,
-              MODEL_KEY: key,
-              MODEL_SHA256: sha,
-              // the page tells a visitor how to call: open, sign with SigV4, or paste a token
-              API_AUTH: this.authMode,
-              ...(withMap ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
-            })),
-        },
-        loggingConfig: {
-          logFormat: "JSON",
-          logGroup: logGroup.name,
-          applicationLogLevel: "INFO",
-          systemLogLevel: "WARN",
-        },
-        tags: args.tags,
-      },
-      // the role may log and read the model before the first invocation
-      { parent: this, dependsOn: [policy] },
-    );
+    this.function = fn;
     this.alias = createLiveAlias(name, this.function, this);
 
     const http = createHttpApi(

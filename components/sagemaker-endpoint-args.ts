@@ -5,7 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AlarmArgs } from "./alarms.js";
 import type { SageMakerRollout } from "./sagemaker-rollout.js";
 import type { RoleArgs } from "./service-role.js";
-import { ArgumentError } from "./validate.js";
+import { ArgumentError, checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
 /**
  * Alarms (`alarms`, default true): invocation 5xx and 4xx rates, p99 model latency; for
@@ -147,4 +147,27 @@ export function checkManifestPin(pin: string): string {
     );
   }
   return pin;
+}
+
+/**
+ * The plain-valued arguments checked before anything is registered; the instance counts, with
+ * their defaults, once known to be in order.
+ */
+export function checkEndpointArgs(c: string, args: SageMakerEndpointArgs) {
+  if (typeof args.imageUri === "string") checkDigestUri(args.imageUri);
+  if (typeof args.modelManifestSha256 === "string") checkManifestPin(args.modelManifestSha256);
+  checkOneOf(c, "memorySizeInMb", args.memorySizeInMb, [1024, 2048, 3072, 4096, 5120, 6144]);
+  checkInteger(c, "maxConcurrency", args.maxConcurrency, 1, 200);
+  checkInteger(c, "initialInstanceCount", args.initialInstanceCount, 1, 100);
+  checkInteger(c, "minInstanceCount", args.minInstanceCount, 1, 100);
+  checkInteger(c, "maxInstanceCount", args.maxInstanceCount, 1, 100);
+  checkOneOf(c, "logRetentionInDays", args.logRetentionInDays, LOG_RETENTION_DAYS);
+  const min = args.minInstanceCount ?? 1;
+  const max = args.maxInstanceCount ?? 2;
+  if (typeof min === "number" && typeof max === "number" && min > max) {
+    throw new ArgumentError(
+      `${c}: minInstanceCount (${min}) must not exceed maxInstanceCount (${max})`,
+    );
+  }
+  return { min, max };
 }

@@ -31,7 +31,6 @@ import { EndpointRolloutCheck } from "./endpoint-rollout-check.js";
 import { grantInvokePolicy, logicalNameOf } from "./grant-invoke.js";
 import { InstanceTypeGuard } from "./instance-type-guard.js";
 import type { MetricOptions } from "./metric.js";
-import { registryObjectsArn } from "./model-registry.js";
 import {
   createEndpointAlarms,
   ROLLBACK_ALARMS,
@@ -41,7 +40,7 @@ import { createVariantScaling } from "./sagemaker-autoscaling.js";
 import {
   batchPrefixesOf,
   checkDigestUri,
-  checkManifestPin,
+  checkEndpointArgs,
   endpointNameFor,
   type SageMakerEndpointArgs,
   VARIANT_NAME,
@@ -52,7 +51,7 @@ import {
   endpointMetrics,
   type VersionMetricOptions,
 } from "./sagemaker-metrics.js";
-import { endpointRoleStatements } from "./sagemaker-role.js";
+import { createEndpointModel } from "./sagemaker-model.js";
 import {
   checkEndpointRollout,
   DEFAULT_ENDPOINT_ROLLOUT,
@@ -61,8 +60,6 @@ import {
   rolloutTimeoutSeconds,
 } from "./sagemaker-rollout.js";
 import { createVersionMetricFilters, type VersionMetric } from "./sagemaker-version-metrics.js";
-import { serviceRole } from "./service-role.js";
-import { ArgumentError, checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
 export { type SageMakerEndpointAlarms, vcpusOf } from "./sagemaker-alarms.js";
 export {
@@ -109,6 +106,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
   readonly metricOverheadLatency = (o?: MetricOptions) => this.metrics.overheadLatency(o);
   readonly metricCpuUtilization = (o?: MetricOptions) => this.metrics.cpuUtilization(o);
   readonly metricMemoryUtilization = (o?: MetricOptions) => this.metrics.memoryUtilization(o);
+  readonly metricDiskUtilization = (o?: MetricOptions) => this.metrics.diskUtilization(o);
   /** The container's per-version metrics (sagemaker-version-metrics.ts), by ModelVersion. */
   readonly metricByModelVersion = (name: VersionMetric["metric"], o?: VersionMetricOptions) =>
     this.metrics.byModelVersion(name, o);
@@ -117,21 +115,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
     super("iris-mlops:index:SageMakerEndpoint", name, args, opts);
     const c = "SageMakerEndpoint";
     this.componentName = name;
-    if (typeof args.imageUri === "string") checkDigestUri(args.imageUri);
-    if (typeof args.modelManifestSha256 === "string") checkManifestPin(args.modelManifestSha256);
-    checkOneOf(c, "memorySizeInMb", args.memorySizeInMb, [1024, 2048, 3072, 4096, 5120, 6144]);
-    checkInteger(c, "maxConcurrency", args.maxConcurrency, 1, 200);
-    checkInteger(c, "initialInstanceCount", args.initialInstanceCount, 1, 100);
-    checkInteger(c, "minInstanceCount", args.minInstanceCount, 1, 100);
-    checkInteger(c, "maxInstanceCount", args.maxInstanceCount, 1, 100);
-    checkOneOf(c, "logRetentionInDays", args.logRetentionInDays, LOG_RETENTION_DAYS);
-    const min = args.minInstanceCount ?? 1;
-    const max = args.maxInstanceCount ?? 2;
-    if (typeof min === "number" && typeof max === "number" && min > max) {
-      throw new ArgumentError(
-        `${c}: minInstanceCount (${min}) must not exceed maxInstanceCount (${max})`,
-      );
-    }
+    const { min, max } = checkEndpointArgs(c, args);
     const batch = batchPrefixesOf(args);
     const serverless = args.serverless ?? true;
     const autoscaling = !serverless && (args.autoscaling ?? true);
@@ -145,56 +129,14 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
     );
     const imageUri = pulumi.output(args.imageUri).apply(checkDigestUri);
     const partition = aws.getPartitionOutput({}, parent).partition;
-    const modelsArn = registryObjectsArn(partition, args.modelBucketName, args.modelKey);
 
-    // SageMaker writes to /aws/sagemaker/Endpoints/<endpoint name>: created here to set retention
-    // and to scope the role's log permissions to exactly this group
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      {
-        name: pulumi.interpolate`/aws/sagemaker/Endpoints/${endpointName}`,
-        retentionInDays: args.logRetentionInDays ?? 14,
-        tags: args.tags,
-      },
-      parent,
-    );
-
-    const { role, policy } = serviceRole(
+    const { logGroup, role, model } = createEndpointModel(
       name,
-      {
-        service: "sagemaker.amazonaws.com",
-        statements: endpointRoleStatements(
-          modelsArn,
-          args.modelKmsKeyArn,
-          args.repositoryArn,
-          logGroup.arn,
-          batch && { partition, prefixes: batch },
-        ),
-        permissionsBoundary: args.permissionsBoundary,
-        tags: args.tags,
-      },
-      parent,
+      { ...args, endpointName, imageUri, partition, batch },
+      this,
     );
     this.role = role;
-
-    this.model = new aws.sagemaker.Model(
-      `${name}-model`,
-      {
-        executionRoleArn: this.role.arn,
-        primaryContainer: {
-          image: imageUri,
-          modelDataUrl: pulumi.interpolate`s3://${args.modelBucketName}/${args.modelKey}`,
-          mode: "SingleModel",
-          // what SageMaker unpacks came from S3: the container loads it only with this pin
-          environment: {
-            MODEL_MANIFEST_SHA256: pulumi.output(args.modelManifestSha256).apply(checkManifestPin),
-          },
-        },
-        tags: args.tags,
-      },
-      // CreateModel checks that the role can reach the image and the model
-      { parent: this, dependsOn: [policy] },
-    );
+    this.model = model;
 
     const instanceType = args.instanceType ?? "ml.m5.large";
     if (args.alarms ?? true) {
