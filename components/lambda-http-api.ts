@@ -9,6 +9,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { LAMBDA_ROUTES, routeKey } from "../serving/routes.js";
 import {
   type ApiAuth,
   authModeOf,
@@ -36,7 +37,7 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
 });
 
 /**
- * Every route, its child's name (`<name>-route-<child>`: predict and health keep the names they
+ * Every route, from the catalogue (serving/routes.ts): its child's name (`<name>-route-<child>`: predict and health keep the names they
  * always had, so no stack replaces them) and who may call it. `GET /` and `GET /openapi.json` are
  * public in every mode: the page must load in a browser that holds no credentials (it then asks
  * for a token, or says how to sign), and the document describes how to call the rest.
@@ -45,12 +46,11 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
  * like any caller; public routes also invoke the function, so every one more is load anyone can
  * put on the shared throttle.
  */
-export const ROUTE_TABLE = [
-  { routeKey: "POST /predict", child: "predict", access: "protected" },
-  { routeKey: "GET /health", child: "health", access: "protected" },
-  { routeKey: "GET /", child: "page", access: "public" },
-  { routeKey: "GET /openapi.json", child: "openapi", access: "public" },
-] as const;
+export const ROUTE_TABLE = LAMBDA_ROUTES.map(({ lambda, ...route }) => ({
+  routeKey: routeKey(route),
+  child: lambda.child,
+  access: lambda.access,
+}));
 
 export const ROUTES = ROUTE_TABLE.map((r) => r.routeKey);
 /** The routes `iam` and `jwt` protect; under `none` they are open like the rest. */

@@ -89,14 +89,16 @@ const measurement = z
   })
   .check(z.gt(0, { error: (issue) => `must be greater than 0 cm, got ${describe(issue.input)}` }));
 
-const rowObject = z.strictObject(
+/** One flower as an object of its four measurements (also what the OpenAPI document shows). */
+export const rowObject = z.strictObject(
   Object.fromEntries(FEATURES.map((name) => [name, measurement])) as Record<
     (typeof FEATURES)[number],
     typeof measurement
   >,
 );
 
-const rowArray = z.array(measurement).check(
+/** One flower as an array of its four measurements, in the order of FEATURES. */
+export const rowArray = z.array(measurement).check(
   z.length(FEATURES.length, {
     error: (issue) =>
       `a row array holds exactly ${FEATURES.length} numbers (${FEATURES.join(", ")}), got ${(issue.input as unknown[]).length}`,

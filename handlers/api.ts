@@ -11,8 +11,10 @@ import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import type { Predictor } from "../core/predictor.js";
 import { errorBody, HttpError, toHttpError } from "../serving/errors.js";
 import { modelVersionHeaders } from "../serving/model-version-headers.js";
+import { committedOpenApiJson } from "../serving/openapi-file.js";
 import { notModified, type Page, type PageAuth, pageFor } from "../serving/page/html.js";
 import { predictFromBody } from "../serving/predict-api.js";
+import { LAMBDA_ROUTES } from "../serving/routes.js";
 import { corsHeaders, PREFLIGHT_HEADERS } from "./cors.js";
 import { type ApiEvent, type ApiRequest, toApiRequest } from "./events.js";
 
@@ -31,7 +33,10 @@ export interface ApiHandlerOptions {
 
 export type ApiHandler = (event: ApiEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-const ROUTES: Record<string, string> = { "/predict": "POST", "/health": "GET", "/": "GET" };
+/** The method of each path the Lambda answers (serving/routes.ts). */
+const ROUTES: Record<string, string> = Object.fromEntries(
+  LAMBDA_ROUTES.map(({ path, method }) => [path, method]),
+);
 
 /**
  * Also give the metrics stored in `metrics` the dimension set of its first one plus ModelVersion:
@@ -80,7 +85,7 @@ export function createApiHandler({
 
   const answer = async (
     request: ApiRequest,
-  ): Promise<{ status: number; body?: unknown; rows?: number; page?: Page }> => {
+  ): Promise<{ status: number; body?: unknown; json?: string; rows?: number; page?: Page }> => {
     const expected = ROUTES[request.path];
     if (request.method === "OPTIONS" && expected && corsOrigins.length > 0) return { status: 204 };
     if (!expected)
@@ -98,7 +103,8 @@ export function createApiHandler({
         `${request.method} ${request.path} is not allowed; use ${expected}`,
       );
     }
-    // the page needs no model: it is answered while one loads, or when none can be
+    // the page and the document need no model: they are answered while one loads, or when none can be
+    if (request.path === "/openapi.json") return { status: 200, json: committedOpenApiJson() };
     if (request.path === "/")
       return { status: 200, page: pageFor({ auth, region, modelVersion: loaded?.modelVersion }) };
     const predictor = await model();
@@ -140,7 +146,7 @@ export function createApiHandler({
       const result = await answer(request);
       status = result.status;
       rows = result.rows ?? 0;
-      body = result.body === undefined ? "" : JSON.stringify(result.body);
+      body = result.json ?? (result.body === undefined ? "" : JSON.stringify(result.body));
       if (status === 204) headers = { ...PREFLIGHT_HEADERS };
       if (result.page !== undefined) {
         const { html, etag, headers: pageHeaders } = result.page;

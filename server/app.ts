@@ -1,11 +1,13 @@
 /**
  * The HTTP server: API Gateway's routes (`POST /predict`, `GET /health`, the web page at `GET /`,
- * serving/page/) and SageMaker's (`GET /ping`, `POST /invocations`, `GET /execution-parameters`),
- * all on one predictor, on plain node:http (docs/decisions/0003-http-server.md says why not
- * fastify). The same app runs locally (`iris-mlops serve`) and in the SageMaker container. Every
- * answer carries `x-model-version`; /invocations's predictions also SageMaker's custom
- * attributes, and its answers are counted in the invocations summary (server/invocations-summary.ts). Unless turned
- * off, every answer is also counted for Prometheus at `GET /metrics` (server/metrics.ts).
+ * serving/page/, the OpenAPI document at `GET /openapi.json`) and SageMaker's (`GET /ping`,
+ * `POST /invocations`, `GET /execution-parameters`), all on one predictor, as the route catalogue
+ * (serving/routes.ts) lists them, on plain node:http (docs/decisions/0003-http-server.md says why
+ * not fastify). The same app runs locally (`iris-mlops serve`) and in the SageMaker container.
+ * Every answer carries `x-model-version`; /invocations's predictions also SageMaker's custom
+ * attributes, and its answers are counted in the invocations summary
+ * (server/invocations-summary.ts). Unless turned off, every answer is also counted for
+ * Prometheus at `GET /metrics` (server/metrics.ts).
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Predictor } from "../core/predictor.js";
@@ -26,8 +28,10 @@ import {
   INVOCATIONS_MAX_PAYLOAD_MB,
 } from "../serving/limits.js";
 import { invocationAttributes, modelVersionHeaders } from "../serving/model-version-headers.js";
+import { openApiJson } from "../serving/openapi.js";
 import { notModified, type PageAuth, pageFor } from "../serving/page/html.js";
 import { predictFromBody } from "../serving/predict-api.js";
+import { SERVER_ROUTES, type ServerPath } from "../serving/routes.js";
 import { AnswerText } from "./answer-text.js";
 import { readBody } from "./body.js";
 import { createHttpServer, DEFAULT_TIMEOUTS, type Timeouts } from "./http-server.js";
@@ -306,46 +310,27 @@ export function buildApp({
   }
 
   const scrape = metricsText ?? (() => (metrics as ServerMetrics).text());
-  // GET /metrics: only where metrics are on, and never on the Lambda (handlers/api.ts)
-  const metricsRoutes: Route[] =
-    metrics === undefined
-      ? []
-      : [
-          {
-            method: "GET",
-            path: "/metrics",
-            handle: (_req, res) => {
-              scrape().then(
-                ({ contentType, text }) => reply.send(res, 200, contentType, text),
-                (error) => reply.failure(res, error),
-              );
-            },
-          },
-        ];
-  const router = createRouter(
-    [
-      { method: "GET", path: "/", handle: page },
-      { method: "POST", path: "/predict", handle: predict },
-      {
-        method: "GET",
-        path: "/health",
-        handle: (_req, res) => reply.send(res, 200, JSON_UTF8, health),
-      },
-      {
-        method: "GET",
-        path: "/ping",
-        handle: (_req, res) => reply.send(res, 200, undefined, ""),
-      },
-      { method: "POST", path: "/invocations", handle: invocations },
-      {
-        method: "GET",
-        path: "/execution-parameters",
-        handle: (_req, res) => reply.send(res, 200, JSON_UTF8, executionParameters),
-      },
-      ...metricsRoutes,
-    ],
-    reply,
-  );
+  // every route the catalogue gives the server (serving/routes.ts), each with its handler here
+  const handlers: Record<ServerPath, Handler> = {
+    "/": page,
+    "/openapi.json": (_req, res) => reply.send(res, 200, JSON_UTF8, openApiJson()),
+    "/predict": predict,
+    "/health": (_req, res) => reply.send(res, 200, JSON_UTF8, health),
+    "/ping": (_req, res) => reply.send(res, 200, undefined, ""),
+    "/invocations": invocations,
+    "/execution-parameters": (_req, res) => reply.send(res, 200, JSON_UTF8, executionParameters),
+    "/metrics": (_req, res) => {
+      scrape().then(
+        ({ contentType, text }) => reply.send(res, 200, contentType, text),
+        (error) => reply.failure(res, error),
+      );
+    },
+  };
+  // GET /metrics: only where metrics are on (and never on the Lambda: it is not in its routes)
+  const routes: Route[] = SERVER_ROUTES.filter(
+    ({ path }) => path !== "/metrics" || metrics !== undefined,
+  ).map(({ method, path }) => ({ method, path, handle: handlers[path] }));
+  const router = createRouter(routes, reply);
   const handle = metrics === undefined ? router : timedFrom(router);
   const http = createHttpServer(handle, reply, allTimeouts, maxConnections);
   return {

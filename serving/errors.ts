@@ -2,21 +2,25 @@
 import { InputError } from "../core/input.js";
 import { MAX_JSON_DEPTH, scanJson } from "../core/json-scan.js";
 
-export type ErrorCode =
-  | "bad_json"
-  | "bad_input"
-  | "payload_too_large"
-  | "not_found"
-  | "method_not_allowed"
-  | "unsupported_media_type"
-  | "not_acceptable"
-  | "request_timeout"
-  | "headers_too_large"
-  | "model_unavailable"
-  | "overloaded"
-  | "expectation_failed"
-  | "not_implemented"
-  | "internal";
+/** Every code an error body may carry, and the status it comes with (docs/api.md#errors). */
+export const ERROR_STATUS = {
+  bad_json: 400,
+  bad_input: 400,
+  payload_too_large: 413,
+  not_found: 404,
+  method_not_allowed: 405,
+  unsupported_media_type: 415,
+  not_acceptable: 406,
+  request_timeout: 408,
+  headers_too_large: 431,
+  model_unavailable: 503,
+  overloaded: 503,
+  expectation_failed: 417,
+  not_implemented: 501,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export class HttpError extends Error {
   override readonly name = "HttpError";

@@ -111,6 +111,7 @@ export function renderPage(options: PageOptions): Page {
 <main><section aria-labelledby="flower-h"><h2 id="flower-h">Your flower</h2>${authBlock(options)}${fields()}${examples()}</section>
 ${result(flowers.species)}
 <div class="plots">${plots.map((p) => `<figure>${plotSvg(p, flowers)}</figure>`).join("")}<p class="legend">Training flowers:${legend}; yours: the black cross (dashed when off the plot).</p></div></main>
+<footer><p>The API's description: <a href="openapi.json">its OpenAPI 3.1 document</a>.</p></footer>
 <script type="application/json" id="config">${config.replace(/</g, "\\u003c")}</script>
 <script>${CLIENT_SCRIPT}</script></body></html>
 `;

@@ -10,6 +10,7 @@ import { Agent, request } from "node:http";
 import fc from "fast-check";
 import type { Predictor } from "../../core/predictor.js";
 import { ServerMetrics, UNMATCHED_ROUTE } from "../../server/metrics.js";
+import { SERVER_ROUTES } from "../../serving/routes.js";
 import { AppServers, type Served } from "../helpers/app-servers.js";
 import { rowOf, SETOSA, type TrainedModel, trainedModel, VIRGINICA } from "../helpers/model.js";
 import {
@@ -19,15 +20,8 @@ import {
   sampleValue,
 } from "../helpers/prometheus-text.js";
 
-const ROUTES = [
-  "/",
-  "/predict",
-  "/health",
-  "/ping",
-  "/invocations",
-  "/execution-parameters",
-  "/metrics",
-];
+/** The server's routes: the catalogue's (serving/routes.ts). */
+const ROUTES: readonly string[] = SERVER_ROUTES.map((route) => route.path);
 /** Far from every flower: the novelty check says it is not an Iris. */
 const NOT_IRIS = [50, 50, 50, 50];
 const REQUESTS = "iris_http_requests_total";
