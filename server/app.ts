@@ -27,9 +27,10 @@ import {
 } from "../serving/limits.js";
 import { invocationAttributes, modelVersionHeaders } from "../serving/model-version-headers.js";
 import { notModified, type PageAuth, pageFor } from "../serving/page/html.js";
-import { predictFromBody } from "../serving/predict-api.js";
+import { predictRowsFromBody } from "../serving/predict-api.js";
 import { AnswerText } from "./answer-text.js";
 import { readBody } from "./body.js";
+import type { ServerCapture } from "./capture-sink.js";
 import { createHttpServer, DEFAULT_TIMEOUTS, type Timeouts } from "./http-server.js";
 import { DEFAULT_IN_FLIGHT, InFlight, type InFlightBudget } from "./in-flight.js";
 import { InvocationsSummary } from "./invocations-summary.js";
@@ -64,6 +65,8 @@ export interface AppOptions {
   metricsText?: () => Promise<MetricsText>;
   /** How the web page at `GET /` tells visitors to call the API (serving/page/). Default none. */
   auth?: PageAuth;
+  /** Which answered predictions are captured, and where (server/capture-sink.ts); none unless given. */
+  capture?: ServerCapture;
 }
 
 export interface App {
@@ -125,6 +128,7 @@ export function buildApp({
   metrics: metricsOption = true,
   metricsText,
   auth = "none",
+  capture,
 }: AppOptions): App {
   const allTimeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
   const inFlight = new InFlight({ ...DEFAULT_IN_FLIGHT, ...budget });
@@ -200,12 +204,13 @@ export function buildApp({
       parseInTurn(res, text, () => {
         try {
           holdParsed(res, text);
-          const predicted = predictFromBody(predictor, text);
-          const answer = JSON.stringify(predicted);
+          const { response, rows, predictions } = predictRowsFromBody(predictor, text);
+          const answer = JSON.stringify(response);
           // the body and its tree are garbage now; a big answer reserves its own bytes
           inFlight.release(res);
           reply.send(res, 200, JSON_UTF8, answer);
-          metrics?.predicted("predictions" in predicted ? predicted.predictions : [predicted]);
+          metrics?.predicted(predictions);
+          capture?.answered(version, rows, predictions);
         } catch (error) {
           reply.failure(res, error);
         }
@@ -262,6 +267,7 @@ export function buildApp({
     let rest: RowSource | undefined = source;
     const rows: number[][] = [];
     const tally = metrics?.tally();
+    const captured = capture?.request(version);
     inSlices(
       () => {
         rows.length = 0;
@@ -272,6 +278,7 @@ export function buildApp({
         }
         const predictions = predictor.predictBatch(rows);
         tally?.addPredictions(predictions);
+        captured?.add(rows, predictions);
         for (const prediction of predictions)
           if (!answer.add(format.item(prediction))) throw inFlight.busy();
         return rows.length === ROWS_PER_STEP;
@@ -286,6 +293,7 @@ export function buildApp({
         inFlight.release(res, bodyBytes);
         reply.stream(res, 200, CONTENT_TYPES[output], answer, attributes);
         if (tally !== undefined) metrics?.add(tally);
+        captured?.done();
       },
       { stopped: () => res.destroyed },
     );
@@ -346,6 +354,7 @@ export function buildApp({
     ],
     reply,
   );
+  if (capture !== undefined) metrics?.countCaptures(() => capture.stats);
   const handle = metrics === undefined ? router : timedFrom(router);
   const http = createHttpServer(handle, reply, allTimeouts, maxConnections);
   return {
@@ -360,6 +369,8 @@ export function buildApp({
         await http.close();
       } finally {
         summary.stop();
+        // every line of the requests answered is written before the app says it is closed
+        await capture?.close();
       }
     },
   };

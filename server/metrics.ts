@@ -270,6 +270,27 @@ export class ServerMetrics {
     this.notIris += counts[counts.length - 1] as number;
   }
 
+  /**
+   * Count capture lines (server/capture-sink.ts) as `iris_capture_lines_total{outcome}`: captured,
+   * dropped (the sink was full) and failed. Once per registry; a second call changes nothing.
+   */
+  countCaptures(stats: () => { captured: number; dropped: number; failed: number }): void {
+    if (this.registry.getSingleMetric("iris_capture_lines_total") !== undefined) return;
+    new Counter({
+      name: "iris_capture_lines_total",
+      help: "Sampled requests' capture lines, by outcome: captured, dropped (the sink was full) or failed.",
+      labelNames: ["outcome"],
+      registers: [this.registry],
+      collect(this: Counter<"outcome">) {
+        this.reset();
+        const now = stats();
+        this.inc({ outcome: "captured" }, now.captured);
+        this.inc({ outcome: "dropped" }, now.dropped);
+        this.inc({ outcome: "failed" }, now.failed);
+      },
+    });
+  }
+
   /** This app's metrics and its process's, as Prometheus text. */
   async text(): Promise<MetricsText> {
     const [own, process] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
