@@ -124,9 +124,9 @@ describe("handlers/api.ts capture", () => {
 
   it("answers byte for byte the same when the capture throws (sampler or logger)", async () => {
     class FailingLogger extends Logger {
-      override info(...args: Parameters<Logger["info"]>): void {
-        if (args[0] === CAPTURE_MESSAGE) throw new Error("log sink down");
-        super.info(...args);
+      override info(input: Parameters<Logger["info"]>[0]): void {
+        if (input === CAPTURE_MESSAGE) throw new Error("log sink down");
+        super.info(input);
       }
     }
     const plain = await handlerWith(predictor);
