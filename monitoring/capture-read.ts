@@ -3,9 +3,10 @@
  * directory or s3://bucket/prefix, whichever door wrote it and however it got there (the
  * formats are read by monitoring/capture-parse.ts). Objects are read one at a time, so memory
  * is bounded by the largest object, not the total. An object whose key holds an hour partition
- * (yyyy/mm/dd/hh/) more than an hour outside [since, until] is not read; the records read are
- * kept to the window by their own time (Firehose files a record by its arrival, so one made at
- * 10:59 may sit under 11/).
+ * (yyyy/mm/dd/hh/) that cannot hold a record of [since, until] is not read: an hour ending by
+ * `since`, or starting an hour or more after `until` (Firehose files a record by its arrival,
+ * so one made at 10:59 may sit under 11/). The records read are kept to the window by their
+ * own time.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
@@ -62,8 +63,9 @@ export function inWindow(key: string, since?: Date, until?: Date): boolean {
   if (match === null) return true;
   const [, y, m, d, h] = match.map(Number) as number[];
   const start = Date.UTC(y as number, (m as number) - 1, d, h);
-  if (since !== undefined && start + 2 * HOUR_MS <= since.getTime()) return false;
-  if (until !== undefined && start - HOUR_MS > until.getTime()) return false;
+  // a record is filed at or after its time (Firehose: on arrival, under an hour late)
+  if (since !== undefined && start + HOUR_MS <= since.getTime()) return false;
+  if (until !== undefined && start - HOUR_MS >= until.getTime()) return false;
   return true;
 }
 
