@@ -36,7 +36,7 @@ import { DEFAULT_IN_FLIGHT, InFlight, type InFlightBudget } from "./in-flight.js
 import { InvocationsSummary } from "./invocations-summary.js";
 import { type Logger, silentLogger } from "./log.js";
 import { checkBodyHeaders } from "./media-type.js";
-import { type MetricsText, markStart, ServerMetrics } from "./metrics.js";
+import { type MetricsText, ServerMetrics, timedFrom } from "./metrics.js";
 import { JSON_UTF8, Responder } from "./reply.js";
 import { createRouter, type Handler, type Route } from "./router.js";
 import { inItsTurn, inSlices } from "./slices.js";
@@ -87,14 +87,6 @@ export interface App {
   /** What it counts for `GET /metrics`; undefined when metrics are off. */
   readonly metrics: ServerMetrics | undefined;
 }
-
-/** `handle`, noting when each request started: its answer's latency is measured from there. */
-const timedFrom =
-  (handle: Handler): Handler =>
-  (req, res) => {
-    markStart(res);
-    handle(req, res);
-  };
 
 /** Rows read, predicted and written between two looks at the clock (server/slices.ts). */
 const ROWS_PER_STEP = 256;
@@ -369,8 +361,7 @@ export function buildApp({
         await http.close();
       } finally {
         summary.stop();
-        // every line of the requests answered is written before the app says it is closed
-        await capture?.close();
+        await capture?.close(); // the lines of every request answered are written by now
       }
     },
   };

@@ -13,7 +13,7 @@
 import type { ServerResponse } from "node:http";
 import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from "prom-client";
 import type { Prediction, Predictor } from "../core/predictor.js";
-import { routeOf } from "./router.js";
+import { type Handler, routeOf } from "./router.js";
 
 /** The route label of an answer to a path no route has, or to a request refused before routing. */
 export const UNMATCHED_ROUTE = "unmatched";
@@ -39,6 +39,14 @@ type Timed = ServerResponse & { [started]?: number };
 export const markStart = (res: ServerResponse): void => {
   (res as Timed)[started] = performance.now();
 };
+
+/** `handle`, noting when each request started: its answer's latency is measured from there. */
+export const timedFrom =
+  (handle: Handler): Handler =>
+  (req, res) => {
+    markStart(res);
+    handle(req, res);
+  };
 
 /** One route's answers: counts by status and the latency histogram's buckets. */
 class RouteTally {
