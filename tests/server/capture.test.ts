@@ -22,6 +22,7 @@ import {
 import { AppServers } from "../helpers/app-servers.js";
 import { rowOf, SETOSA, tempDir, trainedModel, VIRGINICA } from "../helpers/model.js";
 import { parsePrometheusText, sampleValue } from "../helpers/prometheus-text.js";
+import { Spawned } from "../helpers/spawned.js";
 
 const NOT_IRIS = [50, 50, 50, 50];
 
@@ -210,6 +211,42 @@ describe("server/capture-sink.ts: capture on the server and the container", () =
     assert.ok(records.every((r) => r.door === "sagemaker"));
     const lagging = stdoutCaptureSink({ writableLength: 2_000_000 } as unknown as Writable);
     assert.equal(lagging.write("{}"), false);
+  });
+
+  describe("iris-mlops serve --capture-dir (the CLI as a process)", () => {
+    const started: Spawned[] = [];
+    after(() => {
+      for (const cli of started) cli.kill("SIGKILL");
+    });
+    const serve = (args: string[], env: Record<string, string>) => {
+      const cli = Spawned.start("cli/main.ts", ["serve", "--port", "0", ...args], {
+        LOG_LEVEL: "warn",
+        ...env,
+      });
+      started.push(cli);
+      return cli;
+    };
+
+    it("captures every request at CAPTURE_SAMPLE=1 and has written them all when SIGTERM's stop ends", async () => {
+      const dir = await tempDir("capture-cli-");
+      const { dir: model } = await trainedModel();
+      const cli = serve(["--model", model, "--capture-dir", dir], { CAPTURE_SAMPLE: "1" });
+      const [, address] = await cli.waitFor(/serving on (http:\/\/127\.0\.0\.1:\d+)/);
+      assert.deepEqual(await send(address as string), baseline);
+      cli.kill("SIGTERM");
+      assert.deepEqual(await cli.exit(), { code: 0, signal: null }, cli.output);
+      const records = await readAll(dir);
+      assert.deepEqual(
+        records.map((r) => r.features),
+        REQUESTS.flatMap((r) => r.rows),
+      );
+    });
+
+    it("exits 2 on a bad CAPTURE_SAMPLE, saying what to set", async () => {
+      const cli = serve(["--capture-log"], { CAPTURE_SAMPLE: "10%" });
+      assert.deepEqual(await cli.exit(), { code: 2, signal: null }, cli.output);
+      assert.match(cli.stderr, /CAPTURE_SAMPLE: .*from 0 \(off\) to 1.*got "10%"/);
+    });
   });
 
   it("refuses a bad CAPTURE_SAMPLE or both sinks at start, with a message saying what to send", () => {
