@@ -25,7 +25,11 @@ export const DEFAULT_CAPTURE_SAMPLE = 0.1;
  */
 export const CAPTURE_MAX_ROWS = 1000;
 
-/** The structured-log payload of one request's rows (all from one request): `{ capture: … }`. */
+/**
+ * The structured-log payload of one request's rows: `{ capture: … }`. The rows of one request
+ * share their time, door, model version and event id, written once (the first row's); records
+ * of different requests make one entry each. `rowsTotal`: the rows the request had.
+ */
 export function captureEntry(
   rows: CaptureRecord[],
   rowsTotal = rows.length,
