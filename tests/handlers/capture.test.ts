@@ -18,6 +18,7 @@ import { newReadStats, readCapture } from "../../monitoring/capture-read.js";
 import type { CaptureRecord } from "../../monitoring/types.js";
 import { type Captured, captureOutput, logsSaying } from "../helpers/capture-output.js";
 import { apiEvent, FORMATS, lambdaContext } from "../helpers/events.js";
+import { LambdaEnvironment } from "../helpers/lambda-environment.js";
 import { rowOf, SETOSA, tempDir, trainedModel, VIRGINICA } from "../helpers/model.js";
 import { FakeS3 } from "../helpers/s3.js";
 
@@ -145,6 +146,13 @@ describe("handlers/api.ts capture", () => {
       assert.equal(answer, expected);
       assert.equal(logsSaying(out, CAPTURE_MESSAGE).length, 0);
     }
+  });
+
+  it("fails the deployed module's init on a bad CAPTURE_SAMPLE, saying what to set", async () => {
+    await assert.rejects(
+      LambdaEnvironment.start({ CAPTURE_SAMPLE: "10%" }),
+      /CAPTURE_SAMPLE: .*from 0 \(off\) to 1.*got "10%"/,
+    );
   });
 
   describe("through a CloudWatch Logs subscription and Firehose, into S3", () => {
