@@ -32,6 +32,7 @@ const server = () => ({
   ...(require("../server/app.js") as typeof import("../server/app.js")),
   ...(require("../server/listen.js") as typeof import("../server/listen.js")),
   ...(require("../server/log.js") as typeof import("../server/log.js")),
+  ...(require("../server/capture-sink.js") as typeof import("../server/capture-sink.js")),
 });
 
 export const DEFAULT_ARTIFACT_DIR = "artifacts";
@@ -150,19 +151,42 @@ export function buildProgram(): Command {
     )
     .option("--port <n>", "port to listen on (default: $PORT or 8080)", integer)
     .option("--host <address>", "address to listen on; 0.0.0.0 for every interface", "127.0.0.1")
-    .option("--no-metrics", "no Prometheus metrics at GET /metrics (docs/metrics.md)");
+    .option("--no-metrics", "no Prometheus metrics at GET /metrics (docs/metrics.md)")
+    .option(
+      "--capture-dir <dir>",
+      "capture a sample of predictions (CAPTURE_SAMPLE, default 0.1) as JSON lines under <dir>/server/yyyy/mm/dd/hh/ (docs/monitoring.md)",
+    )
+    .option(
+      "--capture-log",
+      "print the capture lines on standard output instead (as the container does)",
+    );
   addModelOptions(serve).action(
     async (
-      flags: ModelFlags & { model?: string; port?: number; host: string; metrics: boolean },
+      flags: ModelFlags & {
+        model?: string;
+        port?: number;
+        host: string;
+        metrics: boolean;
+        captureDir?: string;
+        captureLog?: boolean;
+      },
     ) => {
       const log = (line: string) => process.stderr.write(`${line}\n`);
+      const { buildApp, createLogger, listenUntilSignal, serverCaptureFrom } = server();
+      // a bad CAPTURE_SAMPLE refuses to start before a model is loaded
+      const capture = serverCaptureFrom({
+        door: "server",
+        dir: flags.captureDir,
+        log: flags.captureLog,
+        env: process.env,
+      });
       const predictor = await servedModel(flags.model, flags, log);
       const port = flags.port ?? integer(process.env.PORT ?? "8080");
-      const { buildApp, createLogger, listenUntilSignal } = server();
       const app = buildApp({
         predictor,
         logger: createLogger(process.env.LOG_LEVEL ?? "info"),
         metrics: flags.metrics,
+        ...(capture === undefined ? {} : { capture }),
       });
       const address = await listenUntilSignal(app, flags.host, port);
       log(`model ${predictor.modelVersion} serving on ${address}`);

@@ -9,11 +9,12 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import type { Predictor } from "../core/predictor.js";
+import { CAPTURE_MESSAGE, captureEntry, captureRecords } from "../monitoring/capture-line.js";
 import { errorBody, HttpError, toHttpError } from "../serving/errors.js";
 import { modelVersionHeaders } from "../serving/model-version-headers.js";
 import { committedOpenApiJson } from "../serving/openapi-file.js";
 import { notModified, type Page, type PageAuth, pageFor } from "../serving/page/html.js";
-import { predictFromBody } from "../serving/predict-api.js";
+import { predictRowsFromBody } from "../serving/predict-api.js";
 import { LAMBDA_ROUTES } from "../serving/routes.js";
 import { corsHeaders, PREFLIGHT_HEADERS } from "./cors.js";
 import { type ApiEvent, type ApiRequest, toApiRequest } from "./events.js";
@@ -29,6 +30,12 @@ export interface ApiHandlerOptions {
   auth?: PageAuth;
   /** The API's region, for the page's signed curl example under `iam`. */
   region?: string;
+  /**
+   * Whether an answered `POST /predict` is captured (monitoring/capture-line.ts), decided per
+   * request; never by default. The capture line goes through `logger` with the message
+   * "capture", for the log group's subscription to Firehose (docs/monitoring.md).
+   */
+  captureSampled?: () => boolean;
 }
 
 export type ApiHandler = (event: ApiEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -56,6 +63,7 @@ export function createApiHandler({
   corsOrigins = [],
   auth = "none",
   region,
+  captureSampled = () => false,
 }: ApiHandlerOptions): ApiHandler {
   // One load per execution environment, started now so warm invocations only predict. A failed
   // load is forgotten, so the next invocation tries again instead of failing forever.
@@ -85,7 +93,14 @@ export function createApiHandler({
 
   const answer = async (
     request: ApiRequest,
-  ): Promise<{ status: number; body?: unknown; json?: string; rows?: number; page?: Page }> => {
+  ): Promise<{
+    status: number;
+    body?: unknown;
+    json?: string;
+    rows?: number;
+    page?: Page;
+    capture?: () => Record<string, unknown>;
+  }> => {
     const expected = ROUTES[request.path];
     if (request.method === "OPTIONS" && expected && corsOrigins.length > 0) return { status: 204 };
     if (!expected)
@@ -117,15 +132,39 @@ export function createApiHandler({
           verified_by: predictor.verification,
         },
       };
-    const result = predictFromBody(predictor, request.body);
-    const predictions = "predictions" in result ? result.predictions : [result];
+    const { response: result, rows, predictions } = predictRowsFromBody(predictor, request.body);
     for (const species of predictor.classes) {
       const count = predictions.filter((p) => p.species === species).length;
       if (count > 0) metrics.addMetric(`predicted_${species}`, MetricUnit.Count, count);
     }
     const notIris = predictions.filter((p) => !p.is_iris).length;
     if (notIris > 0) metrics.addMetric("predicted_not_iris", MetricUnit.Count, notIris);
-    return { status: 200, body: result, rows: predictions.length };
+    const { requestId } = request;
+    const capture = () =>
+      captureEntry(
+        captureRecords({
+          door: "lambda",
+          modelVersion: predictor.modelVersion,
+          rows,
+          predictions,
+          ...(requestId === undefined ? {} : { eventId: requestId }),
+        }),
+        rows.length,
+      );
+    return { status: 200, body: result, rows: predictions.length, capture };
+  };
+
+  /** Log a sampled answer's capture line; a failure is counted, never the request's. */
+  const captureAnswer = (entry: () => Record<string, unknown>): void => {
+    try {
+      if (captureSampled()) logger.info(CAPTURE_MESSAGE, entry());
+    } catch {
+      try {
+        metrics.singleMetric().addMetric("capture_failed", MetricUnit.Count, 1);
+      } catch {
+        // a capture must not fail the answer, even by the failure's own count
+      }
+    }
   };
 
   return async (event, context) => {
@@ -137,6 +176,7 @@ export function createApiHandler({
     let headers: Record<string, string> = { "content-type": "application/json" };
     let body: string;
     let rows = 0;
+    let capture: (() => Record<string, unknown>) | undefined;
     try {
       request = toApiRequest(event);
       logger.appendKeys({
@@ -146,6 +186,7 @@ export function createApiHandler({
       const result = await answer(request);
       status = result.status;
       rows = result.rows ?? 0;
+      capture = result.capture;
       body = result.json ?? (result.body === undefined ? "" : JSON.stringify(result.body));
       if (status === 204) headers = { ...PREFLIGHT_HEADERS };
       if (result.page !== undefined) {
@@ -178,6 +219,7 @@ export function createApiHandler({
     metrics.addMetric("latency", MetricUnit.Milliseconds, millis);
     metrics.publishStoredMetrics();
     logger.info("request", { status, rows, latency_ms: Math.round(millis * 1000) / 1000 });
+    if (capture !== undefined) captureAnswer(capture);
     logger.resetKeys();
     return { statusCode: status, headers, body, isBase64Encoded: false };
   };

@@ -11,6 +11,9 @@
  *   API_AUTH                  none | iam | jwt: how the API is called, as the web page at GET /
  *                             tells visitors (serving/page/); default none
  *   AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL   an S3-compatible server instead of AWS (path-style)
+ *   CAPTURE_SAMPLE            share of answered POST /predict requests logged as capture lines
+ *                             (message "capture"), 0 to 1; default 0.1, 0 off; anything else
+ *                             fails the init with a message saying so (docs/monitoring.md)
  * Logs are JSON (Powertools Logger, level from POWERTOOLS_LOG_LEVEL); metrics are CloudWatch
  * EMF log lines (Powertools Metrics, namespace from POWERTOOLS_METRICS_NAMESPACE, default
  * IrisMlops), with the dimensions service (POWERTOOLS_SERVICE_NAME, default iris-mlops) and
@@ -18,6 +21,7 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
+import { captureRateFromEnv, createCaptureSampler } from "../monitoring/capture-line.js";
 import { locationFromEnv, trustFromEnv } from "../serving/model-env.js";
 import { predictorFromBytes } from "../serving/model-load.js";
 import { s3Uri } from "../serving/model-location.js";
@@ -73,4 +77,6 @@ export const handler = createApiHandler({
   corsOrigins: parseOrigins(process.env.CORS_ALLOW_ORIGINS),
   auth: auth ?? "none",
   region: process.env.AWS_REGION,
+  // at init: a bad CAPTURE_SAMPLE is refused before the first request, not per request
+  captureSampled: createCaptureSampler(captureRateFromEnv(process.env)),
 });

@@ -30,16 +30,17 @@ import {
 import { invocationAttributes, modelVersionHeaders } from "../serving/model-version-headers.js";
 import { openApiJson } from "../serving/openapi.js";
 import { notModified, type PageAuth, pageFor } from "../serving/page/html.js";
-import { predictFromBody } from "../serving/predict-api.js";
+import { predictRowsFromBody } from "../serving/predict-api.js";
 import { SERVER_ROUTES, type ServerPath } from "../serving/routes.js";
 import { AnswerText } from "./answer-text.js";
 import { readBody } from "./body.js";
+import type { ServerCapture } from "./capture-sink.js";
 import { createHttpServer, DEFAULT_TIMEOUTS, type Timeouts } from "./http-server.js";
 import { DEFAULT_IN_FLIGHT, InFlight, type InFlightBudget } from "./in-flight.js";
 import { InvocationsSummary } from "./invocations-summary.js";
 import { type Logger, silentLogger } from "./log.js";
 import { checkBodyHeaders } from "./media-type.js";
-import { type MetricsText, markStart, ServerMetrics } from "./metrics.js";
+import { type MetricsText, ServerMetrics, timedFrom } from "./metrics.js";
 import { JSON_UTF8, Responder } from "./reply.js";
 import { createRouter, type Handler, type Route } from "./router.js";
 import { inItsTurn, inSlices } from "./slices.js";
@@ -68,6 +69,8 @@ export interface AppOptions {
   metricsText?: () => Promise<MetricsText>;
   /** How the web page at `GET /` tells visitors to call the API (serving/page/). Default none. */
   auth?: PageAuth;
+  /** Which answered predictions are captured, and where (server/capture-sink.ts); none unless given. */
+  capture?: ServerCapture;
 }
 
 export interface App {
@@ -88,14 +91,6 @@ export interface App {
   /** What it counts for `GET /metrics`; undefined when metrics are off. */
   readonly metrics: ServerMetrics | undefined;
 }
-
-/** `handle`, noting when each request started: its answer's latency is measured from there. */
-const timedFrom =
-  (handle: Handler): Handler =>
-  (req, res) => {
-    markStart(res);
-    handle(req, res);
-  };
 
 /** Rows read, predicted and written between two looks at the clock (server/slices.ts). */
 const ROWS_PER_STEP = 256;
@@ -129,6 +124,7 @@ export function buildApp({
   metrics: metricsOption = true,
   metricsText,
   auth = "none",
+  capture,
 }: AppOptions): App {
   const allTimeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
   const inFlight = new InFlight({ ...DEFAULT_IN_FLIGHT, ...budget });
@@ -204,12 +200,13 @@ export function buildApp({
       parseInTurn(res, text, () => {
         try {
           holdParsed(res, text);
-          const predicted = predictFromBody(predictor, text);
-          const answer = JSON.stringify(predicted);
+          const { response, rows, predictions } = predictRowsFromBody(predictor, text);
+          const answer = JSON.stringify(response);
           // the body and its tree are garbage now; a big answer reserves its own bytes
           inFlight.release(res);
           reply.send(res, 200, JSON_UTF8, answer);
-          metrics?.predicted("predictions" in predicted ? predicted.predictions : [predicted]);
+          metrics?.predicted(predictions);
+          capture?.answered(version, rows, predictions);
         } catch (error) {
           reply.failure(res, error);
         }
@@ -266,6 +263,7 @@ export function buildApp({
     let rest: RowSource | undefined = source;
     const rows: number[][] = [];
     const tally = metrics?.tally();
+    const captured = capture?.request(version);
     inSlices(
       () => {
         rows.length = 0;
@@ -276,6 +274,7 @@ export function buildApp({
         }
         const predictions = predictor.predictBatch(rows);
         tally?.addPredictions(predictions);
+        captured?.add(rows, predictions);
         for (const prediction of predictions)
           if (!answer.add(format.item(prediction))) throw inFlight.busy();
         return rows.length === ROWS_PER_STEP;
@@ -290,6 +289,7 @@ export function buildApp({
         inFlight.release(res, bodyBytes);
         reply.stream(res, 200, CONTENT_TYPES[output], answer, attributes);
         if (tally !== undefined) metrics?.add(tally);
+        captured?.done();
       },
       { stopped: () => res.destroyed },
     );
@@ -331,6 +331,7 @@ export function buildApp({
     ({ path }) => path !== "/metrics" || metrics !== undefined,
   ).map(({ method, path }) => ({ method, path, handle: handlers[path] }));
   const router = createRouter(routes, reply);
+  if (capture !== undefined) metrics?.countCaptures(() => capture.stats);
   const handle = metrics === undefined ? router : timedFrom(router);
   const http = createHttpServer(handle, reply, allTimeouts, maxConnections);
   return {
@@ -345,6 +346,7 @@ export function buildApp({
         await http.close();
       } finally {
         summary.stop();
+        await capture?.close(); // the lines of every request answered are written by now
       }
     },
   };

@@ -13,7 +13,7 @@
 import type { ServerResponse } from "node:http";
 import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from "prom-client";
 import type { Prediction, Predictor } from "../core/predictor.js";
-import { routeOf } from "./router.js";
+import { type Handler, routeOf } from "./router.js";
 
 /** The route label of an answer to a path no route has, or to a request refused before routing. */
 export const UNMATCHED_ROUTE = "unmatched";
@@ -39,6 +39,14 @@ type Timed = ServerResponse & { [started]?: number };
 export const markStart = (res: ServerResponse): void => {
   (res as Timed)[started] = performance.now();
 };
+
+/** `handle`, noting when each request started: its answer's latency is measured from there. */
+export const timedFrom =
+  (handle: Handler): Handler =>
+  (req, res) => {
+    markStart(res);
+    handle(req, res);
+  };
 
 /** One route's answers: counts by status and the latency histogram's buckets. */
 class RouteTally {
@@ -268,6 +276,27 @@ export class ServerMetrics {
     for (let c = 0; c < this.species.length; c++)
       (this.species[c] as number) += counts[c] as number;
     this.notIris += counts[counts.length - 1] as number;
+  }
+
+  /**
+   * Count capture lines (server/capture-sink.ts) as `iris_capture_lines_total{outcome}`: captured,
+   * dropped (the sink was full) and failed. Once per registry; a second call changes nothing.
+   */
+  countCaptures(stats: () => { captured: number; dropped: number; failed: number }): void {
+    if (this.registry.getSingleMetric("iris_capture_lines_total") !== undefined) return;
+    new Counter({
+      name: "iris_capture_lines_total",
+      help: "Sampled requests' capture lines, by outcome: captured, dropped (the sink was full) or failed.",
+      labelNames: ["outcome"],
+      registers: [this.registry],
+      collect(this: Counter<"outcome">) {
+        this.reset();
+        const now = stats();
+        this.inc({ outcome: "captured" }, now.captured);
+        this.inc({ outcome: "dropped" }, now.dropped);
+        this.inc({ outcome: "failed" }, now.failed);
+      },
+    });
   }
 
   /** This app's metrics and its process's, as Prometheus text. */

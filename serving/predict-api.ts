@@ -62,11 +62,23 @@ export function rowsFromJson(
 }
 
 export function predictFromBody(predictor: Predictor, text: string): PredictResponse {
+  return predictRowsFromBody(predictor, text).response;
+}
+
+/** predictFromBody's answer, with the rows it read and their predictions (for capture). */
+export function predictRowsFromBody(
+  predictor: Predictor,
+  text: string,
+): { response: PredictResponse; rows: number[][]; predictions: Prediction[] } {
   checkBodySize(Buffer.byteLength(text));
   const { rows, batch } = rowsFromJson(parseJsonBody(text));
   const model_version = predictor.modelVersion;
-  if (batch) return { predictions: predictor.predictBatch(rows), model_version };
-  return { ...predictor.predict(rows[0] as number[]), model_version };
+  if (batch) {
+    const predictions = predictor.predictBatch(rows);
+    return { response: { predictions, model_version }, rows, predictions };
+  }
+  const prediction = predictor.predict(rows[0] as number[]);
+  return { response: { ...prediction, model_version }, rows, predictions: [prediction] };
 }
 
 const count = (n: number) => n.toLocaleString("en");

@@ -47,6 +47,8 @@ describe("handlers/lambda.ts (the deployed module, model from s3rver)", () => {
       POWERTOOLS_DEV: undefined,
       POWERTOOLS_METRICS_DISABLED: undefined,
       POWERTOOLS_LOG_LEVEL: undefined,
+      // capture's 10% default would make the logs differ from run to run (tests/handlers/capture.test.ts)
+      CAPTURE_SAMPLE: "0",
       AWS_ENDPOINT_URL: undefined,
       AWS_PROFILE: undefined,
       AWS_SESSION_TOKEN: undefined,

@@ -39,12 +39,15 @@ export class LambdaEnvironment {
     this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
   }
 
-  /** Start an environment whose variables are the test process's plus `env`. */
+  /**
+   * Start an environment whose variables are the test process's plus `env`; capture is off
+   * unless `env` sets CAPTURE_SAMPLE, so that its logs are the same on every run.
+   */
   static async start(env: Record<string, string | undefined>): Promise<LambdaEnvironment> {
     const child = fork(join(ROOT, "tests/helpers/lambda-child.ts"), [], {
       cwd: ROOT,
       execArgv: ["--import", "tsx"],
-      env: { ...process.env, ...env },
+      env: { ...process.env, CAPTURE_SAMPLE: "0", ...env },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
     const environment = new LambdaEnvironment(child);
