@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { access } from "node:fs/promises";
+import { access, writeFile } from "node:fs/promises";
 /**
  * The `iris-mlops` command: train a model, predict from files, serve the model over HTTP, read
  * the registry, run a Batch Transform job.
@@ -42,16 +42,24 @@ async function trainCommand({
   out,
   json,
   signKey,
+  report,
   ...options
-}: TrainOptions & { out: string; json?: boolean; signKey?: string }) {
+}: TrainOptions & { out: string; json?: boolean; signKey?: string; report?: string }) {
   const key = signKey === undefined ? undefined : await readSigningKey(signKey);
   const { train, loadIris, writeArtifact, formatReport } = training();
   const result = train(loadIris(), options);
   const written = await writeArtifact(out, result.files, key);
+  let wroteReport = "";
+  if (report !== undefined) {
+    const { renderTrainReport } =
+      require("../reports/train-report.js") as typeof import("../reports/train-report.js");
+    await writeFile(report, await renderTrainReport(result));
+    wroteReport = `\nwrote the report to ${report}\n`;
+  }
   process.stdout.write(
     json
       ? `${JSON.stringify(result.manifest, null, 2)}\n`
-      : `${formatReport(result)}\n\nwrote ${written.tarball} and ${written.manifest}\n`,
+      : `${formatReport(result)}\n\nwrote ${written.tarball} and ${written.manifest}\n${wroteReport}`,
   );
 }
 
@@ -118,6 +126,7 @@ export function buildProgram(): Command {
     )
     .option("--folds <k>", "cross-validation folds", integer, d.folds)
     .option("--json", "print the manifest as JSON instead of the table")
+    .option("--report <file>", "also write the training report (self-contained HTML with charts)")
     .option(
       "--sign-key <file>",
       "sign the model with this Ed25519 private key (PEM; see iris-mlops keygen)",
