@@ -6,6 +6,7 @@ import { access, writeFile } from "node:fs/promises";
  */
 import { Command } from "commander";
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from "../training/options.js";
+import { addDriftCommand } from "./drift.js";
 import {
   addModelOptions,
   keygen,
@@ -207,6 +208,7 @@ export function buildProgram(): Command {
 
   addModelsCommand(program);
   addTransformCommand(program);
+  addDriftCommand(program, DEFAULT_ARTIFACT_DIR);
 
   return program;
 }

@@ -17,6 +17,7 @@ import { type CompiledForest, checkCompiledForest } from "./forest.js";
 import { packForest, unpackForest } from "./forest-format.js";
 import type { NoveltyModel } from "./novelty.js";
 import { TarLayoutError } from "./tar-end.js";
+import { trainingProfileSchema } from "./training-profile-schema.js";
 import { safeParseEnglish } from "./zod-english.js";
 
 export const ARTIFACT_FORMAT = "iris-mlops.model/2";
@@ -51,6 +52,8 @@ const manifestSchema = z.looseObject({
   metrics: z.looseObject({ accuracy: z.number() }),
   libraries: z.record(z.string(), z.string()),
   files: z.record(z.string(), z.object({ sha256: hex(64), bytes: int })),
+  /** What the training data looked like, for drift (issue #11); older artifacts have none. */
+  training_profile: z.optional(trainingProfileSchema),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -173,6 +176,12 @@ export function verifyArtifact(files: Files): Artifact {
   const parsedManifest = safeParseEnglish(manifestSchema, raw);
   if (!parsedManifest.success) throw schemaError(MANIFEST, parsedManifest.error);
   const manifest = parsedManifest.data;
+  const mix = manifest.training_profile?.class_mix;
+  if (mix && Object.keys(mix).sort().join() !== [...manifest.classes].sort().join()) {
+    throw new ArtifactError(
+      `${MANIFEST} is malformed at training_profile.class_mix: it names ${Object.keys(mix).join(", ")}, the model's classes are ${manifest.classes.join(", ")}`,
+    );
+  }
   // the version covers what was read, not what the schema kept (it drops unknown nested keys),
   // and the bytes must be its one spelling: then no byte of the manifest is outside the version
   // (or the signature, which signs these bytes)

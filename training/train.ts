@@ -16,6 +16,7 @@ import {
 } from "../core/artifact.js";
 import { FEATURE_UNIT, FEATURES } from "../core/features.js";
 import { compileForest, createForestVoter, type LibraryForestJson } from "../core/forest.js";
+import { profileTraining } from "../monitoring/profile.js";
 import type { Dataset } from "./data.js";
 import { type Evaluation, evaluate, meanAndStd } from "./metrics.js";
 import { fitNovelty } from "./novelty-fit.js";
@@ -128,6 +129,8 @@ export function train(data: Dataset, input: TrainOptions): TrainResult {
       test_rows: split.test.length,
     },
     libraries: libraryVersions(),
+    // what drift compares captured traffic with (monitoring/drift.ts): the training part only
+    training_profile: profileTraining(trainRows, trainLabels, classes),
   };
   const files = sealArtifact(manifestBody, {
     [MODEL_JSON]: libraryJson,
