@@ -46,6 +46,7 @@ import type { MetricOptions } from "./metric.js";
 import { modelReadStatements, registryObjectsArn } from "./model-registry.js";
 import { defaultHandlerEntry } from "./paths.js";
 import { type RoleArgs, serviceRole } from "./service-role.js";
+import type { TrafficCapture } from "./traffic-capture.js";
 import { checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
 export type { ApiAuth, ApiAuthMode, LambdaInferenceApiAlarms, RolloutType };
@@ -105,6 +106,12 @@ export interface LambdaInferenceApiArgs extends AlarmArgs, RoleArgs, RolloutArgs
   readonly serverErrorRateThreshold?: pulumi.Input<number>;
   /** Percentage of requests answered 4xx in 5 minutes (with at least 20 requests) that fires the client-error alarm. Default 20. */
   readonly clientErrorRateThreshold?: pulumi.Input<number>;
+  /**
+   * Capture a sample of the traffic (components/traffic-capture.ts): the function logs capture
+   * lines at the capture's sample (CAPTURE_SAMPLE) and its log group is subscribed to the
+   * capture's stream. Default: none, CAPTURE_SAMPLE 0.
+   */
+  readonly capture?: TrafficCapture;
   /** Tags for every taggable child. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -264,6 +271,7 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
               MODEL_SHA256: sha,
               // the page tells a visitor how to call: open, sign with SigV4, or paste a token
               API_AUTH: this.authMode,
+              CAPTURE_SAMPLE: String(args.capture?.sample ?? 0),
               ...(withMap ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
             })),
         },
@@ -279,6 +287,7 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
       { parent: this, dependsOn: [policy] },
     );
     this.alias = createLiveAlias(name, this.function, this);
+    args.capture?.subscribe(name, logGroup.name, "lambda", parent);
 
     const http = createHttpApi(
       name,

@@ -39,6 +39,11 @@ import {
 } from "./sagemaker-alarms.js";
 import { createVariantScaling } from "./sagemaker-autoscaling.js";
 import {
+  dataCaptureConfigFor,
+  endpointCaptureStatements,
+  serverlessCaptureEnv,
+} from "./sagemaker-capture.js";
+import {
   batchPrefixesOf,
   checkDigestUri,
   checkManifestPin,
@@ -169,6 +174,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
           args.repositoryArn,
           logGroup.arn,
           batch && { partition, prefixes: batch },
+          args.capture && !serverless ? endpointCaptureStatements(args.capture) : [],
         ),
         permissionsBoundary: args.permissionsBoundary,
         tags: args.tags,
@@ -188,6 +194,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
           // what SageMaker unpacks came from S3: the container loads it only with this pin
           environment: {
             MODEL_MANIFEST_SHA256: pulumi.output(args.modelManifestSha256).apply(checkManifestPin),
+            ...(args.capture && serverless ? serverlessCaptureEnv(args.capture) : {}),
           },
         },
         tags: args.tags,
@@ -241,6 +248,9 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
                 initialVariantWeight: 1,
               },
         ],
+        // serverless endpoints have no data capture: their container logs it instead
+        dataCaptureConfig:
+          args.capture && !serverless ? dataCaptureConfigFor(args.capture) : undefined,
         tags: args.tags,
       },
       { parent: this, dependsOn: guard ? [guard] : [] },
@@ -280,6 +290,10 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
       endpointName,
       parent,
     );
+
+    if (args.capture && serverless) {
+      args.capture.subscribe(name, logGroup.name, "sagemaker-serverless", parent);
+    }
 
     this.rolloutCheck = new EndpointRolloutCheck(
       `${name}-rollout-check`,
