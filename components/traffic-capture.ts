@@ -136,7 +136,8 @@ export class TrafficCapture extends pulumi.ComponentResource {
 
     const stream = (source: LogSource) =>
       new aws.kinesis.FirehoseDeliveryStream(
-        `${name}-${source}`,
+        // short: the stream's auto-name must fit Firehose's 64 characters with the stack's name
+        `${name}-${source === "lambda" ? "lambda" : "serverless"}`,
         {
           destination: "extended_s3",
           // records at rest in the stream, with a key AWS owns

@@ -14,18 +14,22 @@ import {
   type TrafficCaptureArgs,
 } from "../../components/traffic-capture.js";
 import { ArgumentError } from "../../components/validate.js";
+import { ConfigError, parseStackConfig } from "../../stacks/config.js";
+import { irisStack } from "../../stacks/program.js";
 import { checkDocument } from "../helpers/iam-catalogue.js";
 import { evaluate } from "../helpers/iam-evaluator.js";
 import type { PolicyDocument } from "../helpers/iam-policy.js";
 import {
   ACCOUNT,
   FIXTURE_HANDLER,
+  FIXTURE_IMAGE_CONTEXT,
   LAMBDA_MODEL,
   policyOf,
   REGION,
   type Recorder,
   type Registered,
   settle,
+  tempDir,
   useMocks,
   value,
 } from "./harness.js";
@@ -52,7 +56,8 @@ async function build(args: TrafficCaptureArgs = {}) {
 const roleNamed = (mocks: Recorder, name: string) => mocks.one("aws:iam/role:Role", name);
 const policyNamed = (mocks: Recorder, name: string) =>
   policyOf(mocks.one("aws:iam/rolePolicy:RolePolicy", name));
-const streamNamed = (mocks: Recorder, source: string) => mocks.one(STREAM, `capture-${source}`);
+const streamNamed = (mocks: Recorder, source: string) =>
+  mocks.one(STREAM, `capture-${source === "lambda" ? "lambda" : "serverless"}`);
 
 describe("TrafficCapture", () => {
   describe("with the defaults", () => {
@@ -368,5 +373,77 @@ describe("capture wired into the doors", () => {
     assert.equal(config.dataCaptureConfig, undefined);
     assert.equal(mocks.all(FILTER).length, 0);
     assert.equal(mocks.all(STREAM).length, 0);
+  });
+});
+
+describe("the stack's iris-mlops:capture", () => {
+  const base = {
+    "iris-mlops:model": { trees: 3, folds: 2 },
+    "iris-mlops:api": { handlerEntry: FIXTURE_HANDLER },
+    "iris-mlops:image": { context: FIXTURE_IMAGE_CONTEXT },
+  };
+  async function run(config: Record<string, unknown>) {
+    const build = await tempDir("capture-stack");
+    try {
+      const mocks = await useMocks({ ...base, ...config }, "test");
+      const outputs = await irisStack(undefined, { buildRoot: build.dir });
+      await settle(mocks, [
+        outputs.apiUrl,
+        ...(outputs.captureS3Uri ? [outputs.captureS3Uri] : []),
+      ]);
+      return { mocks, outputs };
+    } finally {
+      await build.remove();
+    }
+  }
+
+  it("defaults to a 10% sample and accepts 0 to 1, numerals included", () => {
+    assert.equal(parseStackConfig({}).capture.sample, 0.1);
+    assert.equal(
+      parseStackConfig({ "iris-mlops:capture": '{"sample":"0.25"}' }).capture.sample,
+      0.25,
+    );
+    assert.equal(parseStackConfig({ "iris-mlops:capture": '{"sample":0}' }).capture.sample, 0);
+    assert.equal(parseStackConfig({ "iris-mlops:capture": '{"sample":1}' }).capture.sample, 1);
+  });
+
+  it("refuses a sample outside 0 to 1, or not a number, saying what it is for", () => {
+    for (const sample of [-0.1, 1.5, '"lots"', 10]) {
+      assert.throws(
+        () => parseStackConfig({ "iris-mlops:capture": `{"sample":${sample}}` }),
+        (e: Error) =>
+          e instanceof ConfigError &&
+          e.message.includes("iris-mlops:capture.sample: must be a number from 0 to 1") &&
+          e.message.includes("0 to turn capture off"),
+        String(sample),
+      );
+    }
+    assert.throws(
+      () => parseStackConfig({ "iris-mlops:capture": '{"rate":0.1}' }),
+      /iris-mlops:capture/,
+    );
+  });
+
+  it("by default captures both doors and outputs captureS3Uri", async () => {
+    const { mocks, outputs } = await run({});
+    const bucket = mocks.one("aws:s3/bucket:Bucket", "capture-bucket").state.bucket;
+    assert.equal(await value(outputs.captureS3Uri as never), `s3://${bucket}/capture`);
+    assert.equal(mocks.one(FILTER, "api-capture").inputs.filterPattern, CAPTURE_FILTER_PATTERN);
+    const env = mocks.one("aws:lambda/function:Function").inputs.environment.variables;
+    assert.equal(env.CAPTURE_SAMPLE, "0.1");
+  });
+
+  it("with sample 0 creates nothing of the capture, and the Lambda logs no capture lines", async () => {
+    const { mocks, outputs } = await run({ "iris-mlops:capture": { sample: 0 } });
+    assert.equal(outputs.captureS3Uri, undefined);
+    assert.equal(mocks.all("iris-mlops:index:TrafficCapture").length, 0);
+    assert.equal(mocks.all(STREAM).length, 0);
+    assert.equal(mocks.all(FILTER).length, 0);
+    assert.deepEqual(
+      mocks.all("aws:s3/bucket:Bucket").map((b) => b.name),
+      ["models-bucket"],
+    );
+    const env = mocks.one("aws:lambda/function:Function").inputs.environment.variables;
+    assert.equal(env.CAPTURE_SAMPLE, "0");
   });
 });
