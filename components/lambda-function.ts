@@ -95,6 +95,7 @@ export function createInferenceFunction(
             MODEL_SHA256: sha,
             // the page tells a visitor how to call: open, sign with SigV4, or paste a token
             API_AUTH: args.authMode,
+            CAPTURE_SAMPLE: String(args.capture?.sample ?? 0),
             ...(withMap ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
           })),
       },

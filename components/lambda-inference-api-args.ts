@@ -7,6 +7,7 @@ import type { AlarmArgs } from "./alarms.js";
 import type { ApiAuth } from "./api-auth.js";
 import type { RolloutArgs } from "./lambda-rollout.js";
 import type { RoleArgs } from "./service-role.js";
+import type { TrafficCapture } from "./traffic-capture.js";
 
 export type LambdaArchitecture = "arm64" | "x86_64";
 
@@ -63,6 +64,12 @@ export interface LambdaInferenceApiArgs extends AlarmArgs, RoleArgs, RolloutArgs
   readonly serverErrorRateThreshold?: pulumi.Input<number>;
   /** Percentage of requests answered 4xx in 5 minutes (with at least 20 requests) that fires the client-error alarm. Default 20. */
   readonly clientErrorRateThreshold?: pulumi.Input<number>;
+  /**
+   * Capture a sample of the traffic (components/traffic-capture.ts): the function logs capture
+   * lines at the capture's sample (CAPTURE_SAMPLE) and its log group is subscribed to the
+   * capture's stream. Default: none, CAPTURE_SAMPLE 0.
+   */
+  readonly capture?: TrafficCapture;
   /** Tags for every taggable child. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }

@@ -144,6 +144,7 @@ export class LambdaInferenceApi extends pulumi.ComponentResource {
     this.role = role;
     this.function = fn;
     this.alias = createLiveAlias(name, this.function, this);
+    args.capture?.subscribe(name, logGroup.name, "lambda", parent);
 
     const http = createHttpApi(
       name,

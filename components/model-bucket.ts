@@ -15,6 +15,7 @@ import { MANIFEST, readArtifactFiles, sha256, verifyArtifact } from "../core/art
 import { isModelVersion, manifestKeyFor, modelKeyFor } from "../core/registry.js";
 import { modelReadStatements, type RegisteredModel, registeredModel } from "./model-registry.js";
 import { fromWorkingDir } from "./paths.js";
+import { privateBucket } from "./private-bucket.js";
 import { ArgumentError } from "./validate.js";
 
 export { modelKeyFor } from "../core/registry.js";
@@ -122,84 +123,14 @@ export class ModelBucket extends pulumi.ComponentResource {
     }
     const kmsKeyArn = pulumi.output(args.kmsKeyArn);
 
-    this.bucket = new aws.s3.Bucket(
-      `${name}-bucket`,
+    const { bucket: bucketResource, settings } = privateBucket(
+      name,
       {
         bucketPrefix: bucketPrefixFor(pulumi.getProject(), pulumi.getStack(), name),
-        forceDestroy: args.forceDestroy ?? false,
-        tags: args.tags,
-      },
-      parent,
-    );
-    const bucket = this.bucket.id;
-
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access`,
-      {
-        bucket,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      parent,
-    );
-
-    const ownership = new aws.s3.BucketOwnershipControls(
-      `${name}-ownership`,
-      { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      parent,
-    );
-
-    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-encryption`,
-      {
-        bucket,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: kmsKeyArn.apply((key) =>
-              key ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: key } : { sseAlgorithm: "AES256" },
-            ),
-            bucketKeyEnabled: kmsKeyArn.apply((key) => (key ? true : undefined)),
-          },
-        ],
-      },
-      parent,
-    );
-
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-versioning`,
-      { bucket, versioningConfiguration: { status: "Enabled" } },
-      parent,
-    );
-
-    new aws.s3.BucketPolicy(
-      `${name}-tls-only`,
-      {
-        bucket,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "DenyInsecureTransport",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [this.bucket.arn, pulumi.interpolate`${this.bucket.arn}/*`],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-          ],
-        }),
-      },
-      // the public access block first: a policy put while it is being set can be refused
-      { parent: this, dependsOn: [publicAccess] },
-    );
-
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-lifecycle`,
-      {
-        bucket,
-        rules: [
+        forceDestroy: args.forceDestroy,
+        kmsKeyArn,
+        versioned: true,
+        lifecycleRules: [
           {
             id: "expire-noncurrent-versions",
             status: "Enabled",
@@ -211,13 +142,15 @@ export class ModelBucket extends pulumi.ComponentResource {
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
           },
         ],
+        tags: args.tags,
       },
-      { parent: this, dependsOn: [versioning] },
+      this,
     );
+    this.bucket = bucketResource;
+    const bucket = this.bucket.id;
 
     let model: pulumi.Output<RegisteredModel>;
     if (args.modelVersion === undefined) {
-      const settings = [publicAccess, ownership, encryption, versioning];
       ({
         model,
         modelObject: this.modelObject,

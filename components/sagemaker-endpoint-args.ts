@@ -5,6 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AlarmArgs } from "./alarms.js";
 import type { SageMakerRollout } from "./sagemaker-rollout.js";
 import type { RoleArgs } from "./service-role.js";
+import type { TrafficCapture } from "./traffic-capture.js";
 import { ArgumentError, checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
 
 /**
@@ -82,6 +83,12 @@ export interface SageMakerEndpointArgs extends AlarmArgs, RoleArgs {
   readonly batchOutput?: string;
   /** Batch Transform: a KMS key encrypting the input or output bucket (kms:Decrypt, kms:GenerateDataKey on it). Default: none. */
   readonly batchKmsKeyArn?: string;
+  /**
+   * Capture a sample of the traffic (components/sagemaker-capture.ts): instances through the
+   * configuration's DataCaptureConfig, serverless through the container's log lines. Default:
+   * none.
+   */
+  readonly capture?: TrafficCapture;
   /** Tags for every taggable child. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }

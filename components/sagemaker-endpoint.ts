@@ -37,6 +37,7 @@ import {
   type SageMakerEndpointAlarms,
 } from "./sagemaker-alarms.js";
 import { createVariantScaling } from "./sagemaker-autoscaling.js";
+import { dataCaptureConfigFor } from "./sagemaker-capture.js";
 import {
   batchPrefixesOf,
   checkDigestUri,
@@ -132,7 +133,7 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
 
     const { logGroup, role, model } = createEndpointModel(
       name,
-      { ...args, endpointName, imageUri, partition, batch },
+      { ...args, endpointName, imageUri, partition, batch, serverless },
       this,
     );
     this.role = role;
@@ -183,6 +184,9 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
                 initialVariantWeight: 1,
               },
         ],
+        // serverless endpoints have no data capture: their container logs it instead
+        dataCaptureConfig:
+          args.capture && !serverless ? dataCaptureConfigFor(args.capture) : undefined,
         tags: args.tags,
       },
       { parent: this, dependsOn: guard ? [guard] : [] },
@@ -222,6 +226,9 @@ export class SageMakerEndpoint extends pulumi.ComponentResource {
       endpointName,
       parent,
     );
+
+    if (args.capture && serverless)
+      args.capture.subscribe(name, logGroup.name, "sagemaker-serverless", parent);
 
     this.rolloutCheck = new EndpointRolloutCheck(
       `${name}-rollout-check`,

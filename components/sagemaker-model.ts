@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { registryObjectsArn } from "./model-registry.js";
+import { endpointCaptureStatements, serverlessCaptureEnv } from "./sagemaker-capture.js";
 import {
   type batchPrefixesOf,
   checkManifestPin,
@@ -23,6 +24,8 @@ export interface EndpointModelArgs extends SageMakerEndpointArgs {
   readonly partition: pulumi.Output<string>;
   /** Batch transform's S3 prefixes, if the role may use them (batchPrefixesOf). */
   readonly batch: ReturnType<typeof batchPrefixesOf>;
+  /** Whether the endpoint is serverless (no data capture: the container logs it instead). */
+  readonly serverless: boolean;
 }
 
 export function createEndpointModel(
@@ -56,6 +59,7 @@ export function createEndpointModel(
         args.repositoryArn,
         logGroup.arn,
         batch && { partition, prefixes: batch },
+        args.capture && !args.serverless ? endpointCaptureStatements(args.capture) : [],
       ),
       permissionsBoundary: args.permissionsBoundary,
       tags: args.tags,
@@ -74,6 +78,7 @@ export function createEndpointModel(
         // what SageMaker unpacks came from S3: the container loads it only with this pin
         environment: {
           MODEL_MANIFEST_SHA256: pulumi.output(args.modelManifestSha256).apply(checkManifestPin),
+          ...(args.capture && args.serverless ? serverlessCaptureEnv(args.capture) : {}),
         },
       },
       tags: args.tags,

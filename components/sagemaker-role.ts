@@ -65,6 +65,8 @@ export function endpointRoleStatements(
   repositoryArn: pulumi.Input<string>,
   logGroupArn: pulumi.Input<string>,
   batch?: { partition: pulumi.Input<string>; prefixes: BatchPrefixes },
+  /** More statements (DataCapture's, components/sagemaker-capture.ts). */
+  extra: pulumi.Input<object[]> = [],
 ) {
   return pulumi
     .all([
@@ -72,8 +74,9 @@ export function endpointRoleStatements(
       repositoryArn,
       logGroupArn,
       batch?.partition ?? "aws",
+      extra,
     ])
-    .apply(([read, repositoryArn, logArn, partition]) => [
+    .apply(([read, repositoryArn, logArn, partition, more]) => [
       ...read,
       {
         Sid: "PullImage",
@@ -104,5 +107,6 @@ export function endpointRoleStatements(
         },
       },
       ...(batch ? batchStatements(partition, batch.prefixes) : []),
+      ...more,
     ]);
 }

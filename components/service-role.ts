@@ -17,7 +17,9 @@ export interface RoleArgs {
 
 export interface ServiceRoleArgs {
   /** The service principal, e.g. `lambda.amazonaws.com`. */
-  readonly service: string;
+  readonly service: pulumi.Input<string>;
+  /** A condition on the trust statement (e.g. `aws:SourceArn` against the confused deputy). Default: none. */
+  readonly trustCondition?: pulumi.Input<Record<string, unknown>>;
   /** The inline policy's statements. */
   readonly statements: pulumi.Input<unknown[]>;
   readonly permissionsBoundary?: pulumi.Input<string>;
@@ -33,10 +35,15 @@ export function serviceRole(
   const role = new aws.iam.Role(
     `${name}-role`,
     {
-      assumeRolePolicy: JSON.stringify({
+      assumeRolePolicy: pulumi.jsonStringify({
         Version: "2012-10-17",
         Statement: [
-          { Effect: "Allow", Principal: { Service: args.service }, Action: "sts:AssumeRole" },
+          {
+            Effect: "Allow",
+            Principal: { Service: args.service },
+            Action: "sts:AssumeRole",
+            ...(args.trustCondition === undefined ? {} : { Condition: args.trustCondition }),
+          },
         ],
       }),
       permissionsBoundary: args.permissionsBoundary,

@@ -135,6 +135,12 @@ export const NAME_RULES = {
     pattern: /^[^:]+$/,
     allowed: "no :",
   },
+  firehoseStream: {
+    kind: "Firehose stream",
+    max: 64,
+    pattern: /^[a-zA-Z0-9_.-]+$/,
+    allowed: "letters, digits and _.-",
+  },
   codedeployApplication: { kind: "CodeDeploy application", ...CODEDEPLOY },
   codedeployConfig: { kind: "CodeDeploy deployment configuration", ...CODEDEPLOY },
   sagemakerModel: { kind: "SageMaker model", ...SAGEMAKER },

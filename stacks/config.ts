@@ -31,6 +31,7 @@ import {
   DEFAULT_TRAIN_OPTIONS,
   type TrainOptions,
 } from "../training/options.js";
+import { captureSchema, DEFAULT_CAPTURE } from "./capture-config.js";
 
 export const NAMESPACE = "iris-mlops";
 
@@ -260,6 +261,7 @@ const stackSchema = z
     sagemaker: sagemakerSchema.default(sagemakerSchema.parse({})),
     logRetentionDays: retention.default(14),
     alerts: alertsSchema.default({ enabled: true }),
+    capture: captureSchema.default(DEFAULT_CAPTURE),
     permissionsBoundaryArn: z.string().startsWith("arn:").optional(),
   })
   .strict()
@@ -410,6 +412,15 @@ export function derivedNames(project: string, stack: string, config: StackConfig
   }
   if (config.alerts.enabled && config.alerts.email) {
     names.push({ rule: NAME_RULES.snsTopic, name: auto("alerts"), key: "alerts.email" });
+  }
+  if (config.capture.sample > 0) {
+    const key = "capture.sample";
+    names.push(
+      { rule: NAME_RULES.bucketPrefix, name: `${project}-${stack}-capture-`, key },
+      { rule: NAME_RULES.firehoseStream, name: auto("capture-serverless"), key },
+      { rule: NAME_RULES.iamRole, name: auto("capture-firehose-role"), key },
+      { rule: NAME_RULES.iamRolePolicy, name: auto("capture-firehose-policy"), key },
+    );
   }
   if (config.sagemaker.enabled) {
     const key = "sagemaker.enabled";

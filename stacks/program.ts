@@ -12,6 +12,7 @@ import { LambdaInferenceApi } from "../components/lambda-inference-api.js";
 import { ModelBucket } from "../components/model-bucket.js";
 import { packageRoot } from "../components/paths.js";
 import { SageMakerEndpoint } from "../components/sagemaker-endpoint.js";
+import { TrafficCapture } from "../components/traffic-capture.js";
 import { TrainingImage } from "../components/training-image.js";
 import { packTarGz } from "../core/archive.js";
 import { TARBALL } from "../core/artifact.js";
@@ -41,6 +42,8 @@ export interface StackOutputs {
   readonly sageMakerModelName: pulumi.Output<string> | undefined;
   /** The CloudWatch dashboard of the stack. */
   readonly dashboardName: pulumi.Output<string>;
+  /** `s3://<bucket>/<prefix>` of the captured traffic; undefined when `capture.sample` is 0. */
+  readonly captureS3Uri: pulumi.Output<string> | undefined;
   /** The SNS topic the alarms notify; undefined without `alerts.email`. */
   readonly alertTopicArn: pulumi.Output<string> | undefined;
 }
@@ -109,7 +112,20 @@ export async function irisStack(
     noncurrentVersionExpirationDays: config.bucket.noncurrentVersionDays,
   });
 
+  // sample 0: no capture bucket, no streams, and the doors log no capture lines
+  const capture =
+    config.capture.sample > 0
+      ? new TrafficCapture("capture", {
+          sample: config.capture.sample,
+          expirationDays: config.capture.expirationDays,
+          kmsKeyArn: config.bucket.kmsKeyArn,
+          forceDestroy: config.bucket.forceDestroy,
+          permissionsBoundary: config.permissionsBoundaryArn,
+        })
+      : undefined;
+
   const api = new LambdaInferenceApi("api", {
+    capture,
     modelBucketName: models.bucketName,
     modelKey: models.modelKey,
     modelSha256: models.modelSha256,
@@ -166,6 +182,7 @@ export async function irisStack(
       batchOutput: sm.batch?.output,
       batchKmsKeyArn: sm.batch?.kmsKeyArn,
       logRetentionInDays: config.logRetentionDays,
+      capture,
       ...shared,
     });
     alarmArns.push(...Object.values(endpoint.alarms ?? {}).map((alarm) => alarm.arn));
@@ -194,6 +211,7 @@ export async function irisStack(
     endpointName,
     sageMakerModelName,
     dashboardName: dashboard.dashboardName,
+    captureS3Uri: capture?.captureS3Uri,
     alertTopicArn: alertTopic?.arn,
   };
 }

@@ -39,6 +39,7 @@ const AUTONAMED = new Set([
   "aws:appautoscaling/policy:Policy",
   "aws:ecr/repository:Repository",
   "aws:codedeploy/application:Application",
+  "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
 ]);
 
 const hex7 = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 7);

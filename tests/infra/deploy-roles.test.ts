@@ -252,6 +252,8 @@ describe("the dev deploy role covers what the dev stack creates", () => {
         "iris-mlops:sagemaker": { enabled: true, mode: "instances" },
         "iris-mlops:alerts": { email: "oncall@example.com" },
         "iris-mlops:permissionsBoundaryArn": `arn:aws:iam::${ACCOUNT}:policy/boundary`,
+        // as Pulumi.dev.yaml: capture stays off until this role covers Firehose (issue #11)
+        "iris-mlops:capture": { sample: 0 },
       },
       "dev",
     );

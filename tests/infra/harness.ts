@@ -201,6 +201,16 @@ function computed(type: string, name: string, inputs: Props): { id: string; stat
       const arn = `arn:aws:iam::${ACCOUNT}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`;
       return { id: arn, state: { arn } };
     }
+    case "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": {
+      const stream = auto(inputs.name);
+      return {
+        id: stream,
+        state: {
+          name: stream,
+          arn: `arn:aws:firehose:${REGION}:${ACCOUNT}:deliverystream/${stream}`,
+        },
+      };
+    }
     case "aws:iam/policy:Policy": {
       const policy = auto(inputs.name);
       return {

@@ -91,6 +91,8 @@ describe("LambdaInferenceApi", () => {
           MODEL_KEY: LAMBDA_MODEL.modelKey,
           MODEL_SHA256: LAMBDA_MODEL.modelSha256,
           API_AUTH: "none",
+          // no capture given: the handler logs no capture lines
+          CAPTURE_SAMPLE: "0",
           NODE_OPTIONS: "--enable-source-maps",
         },
       });

@@ -82,6 +82,8 @@ function nameOf(r: Registered, stack: string): { rule: NameRule; name: string } 
       return { rule: NAME_RULES.codedeployApplication, name: auto(r.inputs.name) };
     case "aws:codedeploy/deploymentConfig:DeploymentConfig":
       return { rule: NAME_RULES.codedeployConfig, name: r.inputs.deploymentConfigName };
+    case "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
+      return { rule: NAME_RULES.firehoseStream, name: auto(r.inputs.name) };
     case "aws-native:sagemaker:Endpoint":
       return { rule: NAME_RULES.sagemakerEndpoint, name: auto(r.inputs.endpointName) };
     default:

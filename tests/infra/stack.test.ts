@@ -105,7 +105,10 @@ describe("the iris-mlops stack", () => {
     it("wires the Lambda to the bucket's outputs: bucket, key and sha256", () => {
       const env = mocks.one("aws:lambda/function:Function").inputs.environment.variables;
       const object = mocks.one("aws:s3/bucketObjectv2:BucketObjectv2", "models-model").inputs;
-      assert.equal(env.MODEL_BUCKET, mocks.one("aws:s3/bucket:Bucket").state.bucket);
+      assert.equal(
+        env.MODEL_BUCKET,
+        mocks.one("aws:s3/bucket:Bucket", "models-bucket").state.bucket,
+      );
       assert.equal(env.MODEL_KEY, object.key);
       assert.equal(env.MODEL_SHA256, object.metadata.sha256);
     });
@@ -176,6 +179,9 @@ describe("the iris-mlops stack", () => {
       const manifest = await readFile(join(modelDirFor(build.dir, "test"), "manifest.json"));
       assert.deepEqual(environment, {
         MODEL_MANIFEST_SHA256: createHash("sha256").update(manifest).digest("hex"),
+        // capture is on by default (capture.sample 0.1): a serverless container logs it
+        CAPTURE_LOG: "1",
+        CAPTURE_SAMPLE: "0.1",
       });
     });
 
@@ -185,7 +191,7 @@ describe("the iris-mlops stack", () => {
         Sid: string;
         Resource: unknown;
       }[];
-      const bucket = mocks.one("aws:s3/bucket:Bucket").state.bucket;
+      const bucket = mocks.one("aws:s3/bucket:Bucket", "models-bucket").state.bucket;
       assert.equal(
         statements.find((s) => s.Sid === "ReadModel")?.Resource,
         `arn:aws:s3:::${bucket}/models/*`,
