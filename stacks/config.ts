@@ -31,6 +31,7 @@ import {
   DEFAULT_TRAIN_OPTIONS,
   type TrainOptions,
 } from "../training/options.js";
+import { monitorSchema } from "./monitor-config.js";
 
 export const NAMESPACE = "iris-mlops";
 
@@ -260,6 +261,7 @@ const stackSchema = z
     sagemaker: sagemakerSchema.default(sagemakerSchema.parse({})),
     logRetentionDays: retention.default(14),
     alerts: alertsSchema.default({ enabled: true }),
+    monitor: monitorSchema.default(monitorSchema.parse({})),
     permissionsBoundaryArn: z.string().startsWith("arn:").optional(),
   })
   .strict()
@@ -410,6 +412,15 @@ export function derivedNames(project: string, stack: string, config: StackConfig
   }
   if (config.alerts.enabled && config.alerts.email) {
     names.push({ rule: NAME_RULES.snsTopic, name: auto("alerts"), key: "alerts.email" });
+  }
+  if (config.monitor.enabled && config.monitor.capture !== undefined) {
+    const key = "monitor.capture";
+    names.push(
+      { rule: NAME_RULES.iamRole, name: auto("monitor-scheduler-role"), key },
+      { rule: NAME_RULES.iamRolePolicy, name: auto("monitor-scheduler-policy"), key },
+      { rule: NAME_RULES.lambdaFunction, name: auto("monitor-function"), key },
+      { rule: NAME_RULES.alarm, name: auto("monitor-not-iris-alarm"), key },
+    );
   }
   if (config.sagemaker.enabled) {
     const key = "sagemaker.enabled";
