@@ -13,8 +13,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { FeatureName } from "../core/features.js";
 import type { DriftThresholds } from "../monitoring/types.js";
-import { type AlarmArgs, createAlarm } from "./alarms.js";
+import type { AlarmArgs } from "./alarms.js";
 import { type Bundle, bundleHandler } from "./bundle.js";
+import { createMonitorAlarms, type DriftMonitorAlarms } from "./drift-monitor-alarms.js";
 import { driftMonitorWidgets } from "./drift-monitor-dashboard.js";
 import {
   type DriftMonitorMetrics,
@@ -28,6 +29,8 @@ import type { MetricOptions } from "./metric.js";
 import { defaultHandlerEntry } from "./paths.js";
 import { type RoleArgs, serviceRole } from "./service-role.js";
 import { ArgumentError, checkInteger, checkOneOf, LOG_RETENTION_DAYS } from "./validate.js";
+
+export type { DriftMonitorAlarms };
 
 export interface DriftMonitorArgs extends AlarmArgs, RoleArgs {
   /** Bucket the capture lands in (TrafficCapture's bucket). Required. */
@@ -75,16 +78,6 @@ export interface DriftMonitorArgs extends AlarmArgs, RoleArgs {
   readonly maximumRetryAttempts?: pulumi.Input<number>;
   /** Tags for every taggable child. Default: none. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
-
-export interface DriftMonitorAlarms {
-  /** drift_verdict reached 2 (drift). */
-  readonly drift: aws.cloudwatch.MetricAlarm;
-  readonly notIrisShare: aws.cloudwatch.MetricAlarm;
-  /** The function failed (a run's error, a timeout, an init failure). */
-  readonly errors: aws.cloudwatch.MetricAlarm;
-  /** No verdict for two run intervals: the schedule, the role or the function is broken. */
-  readonly noRun: aws.cloudwatch.MetricAlarm;
 }
 
 const known = (v: unknown): v is string => typeof v === "string";
@@ -313,60 +306,19 @@ export class DriftMonitor extends pulumi.ComponentResource {
     );
 
     if (args.alarms ?? true) {
-      const targets = { actions: args.alarmActions, tags: args.tags };
       const plain = args.thresholds as DriftThresholds | undefined;
-      const notIris =
-        args.notIrisShareThreshold ??
-        (typeof plain?.not_iris_share?.drift === "number" ? plain.not_iris_share.drift : 0.2);
-      this.alarms = {
-        drift: createAlarm(
-          `${name}-drift-alarm`,
-          {
-            description:
-              "The drift check's verdict is drift: live traffic no longer looks like the training data (a feature's PSI or KS, or the not-Iris share, at or above its drift threshold). Read the latest report (docs/runbook.md, Drift).",
-            threshold: 2,
-            metric: this.metrics.verdict(),
-          },
-          targets,
-          parent,
-        ),
-        notIrisShare: createAlarm(
-          `${name}-not-iris-alarm`,
-          {
-            description:
-              "The share of captured requests the model found to be no Iris at all is at or above the threshold: callers send something else than Iris measurements (docs/runbook.md, Drift).",
-            threshold: notIris,
-            metric: this.metrics.notIrisShare(),
-          },
-          targets,
-          parent,
-        ),
-        errors: createAlarm(
-          `${name}-errors-alarm`,
-          {
-            description:
-              "The drift check failed: it could not load the model or its training profile, read the capture, or write the report; its log says which. No half report was written.",
-            threshold: 1,
-            metric: this.metrics.functionErrors(),
-          },
-          targets,
-          parent,
-        ),
-        noRun: createAlarm(
-          `${name}-no-run-alarm`,
-          {
-            description:
-              "No drift verdict for two run intervals: the schedule, its role or the function is broken, so drift would go unseen.",
-            comparisonOperator: "LessThanThreshold",
-            threshold: 1,
-            evaluationPeriods: periods.noRunPeriods,
-            treatMissingData: "breaching",
-            metric: this.metrics.verdict({ statistic: "SampleCount" }),
-          },
-          targets,
-          parent,
-        ),
-      };
+      this.alarms = createMonitorAlarms(
+        name,
+        this.metrics,
+        {
+          notIrisShare:
+            args.notIrisShareThreshold ??
+            (typeof plain?.not_iris_share?.drift === "number" ? plain.not_iris_share.drift : 0.2),
+          noRunPeriods: periods.noRunPeriods,
+        },
+        { actions: args.alarmActions, tags: args.tags },
+        parent,
+      );
     }
 
     const region = aws.getRegionOutput({}, parent).region;
