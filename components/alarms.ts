@@ -1,6 +1,7 @@
 /**
  * CloudWatch alarms as the components create them: one shape for every alarm, so each states only
- * what it watches and when it fires. Missing data (no traffic) never alarms.
+ * what it watches and when it fires. Missing data (no traffic) never alarms, unless the alarm is
+ * about a datapoint that must come (a scheduled run's): then `treatMissingData: "breaching"`.
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
@@ -24,7 +25,12 @@ export interface AlarmArgs {
 export interface AlarmSpec {
   /** Shown in the console, the notification and the runbook (docs/runbook.md has one section per alarm). */
   readonly description: string;
-  readonly comparisonOperator?: "GreaterThanOrEqualToThreshold" | "GreaterThanThreshold";
+  readonly comparisonOperator?:
+    | "GreaterThanOrEqualToThreshold"
+    | "GreaterThanThreshold"
+    | "LessThanThreshold";
+  /** Default "notBreaching": no traffic is no incident. */
+  readonly treatMissingData?: "breaching" | "notBreaching";
   readonly threshold: pulumi.Input<number>;
   /** Periods looked at, and how many of them must breach. Default 1 of 1. */
   readonly evaluationPeriods?: number;
@@ -49,7 +55,7 @@ export function createAlarm(
       threshold: spec.threshold,
       evaluationPeriods: spec.evaluationPeriods ?? 1,
       datapointsToAlarm: spec.datapointsToAlarm ?? spec.evaluationPeriods ?? 1,
-      treatMissingData: "notBreaching",
+      treatMissingData: spec.treatMissingData ?? "notBreaching",
       ...(spec.metric ? alarmMetric(spec.metric) : { metricQueries: spec.queries }),
       alarmActions: targets.actions ?? [],
       okActions: targets.actions ?? [],

@@ -27,6 +27,8 @@ export interface InferenceDashboardArgs {
   readonly metricsNamespace?: pulumi.Input<string>;
   /** The handler's service name (POWERTOOLS_SERVICE_NAME). Default "iris-mlops". */
   readonly serviceName?: pulumi.Input<string>;
+  /** More widgets (12 or 24 wide), after the graphs and before the alarms, e.g. DriftMonitor.dashboardWidgets. Default: none. */
+  readonly extraWidgets?: pulumi.Input<Record<string, unknown>[]>;
   /** The dashboard's name. Default `<project>-<stack>`. */
   readonly dashboardName?: pulumi.Input<string>;
 }
@@ -44,6 +46,8 @@ interface Context {
   species: string[];
   ns: string;
   service: string;
+  /** Placed after the graphs, before the alarms. */
+  extra?: Widget[] | undefined;
 }
 
 type Widget = Record<string, unknown>;
@@ -189,6 +193,7 @@ export function dashboardWidgets(c: Context): Widget[] {
       ),
     );
   }
+  widgets.push(...(c.extra ?? []));
   if (c.alarms.length > 0) {
     widgets.push({
       type: "alarm",
@@ -234,8 +239,9 @@ export class InferenceDashboard extends pulumi.ComponentResource {
         args.species ?? DEFAULT_SPECIES,
         args.metricsNamespace ?? "IrisMlops",
         args.serviceName ?? "iris-mlops",
+        args.extraWidgets ?? [],
       ])
-      .apply(([[region, fn, alias, api, endpoint], alarms, species, ns, service]) =>
+      .apply(([[region, fn, alias, api, endpoint], alarms, species, ns, service, extra]) =>
         JSON.stringify({
           widgets: dashboardWidgets({
             region,
@@ -247,6 +253,7 @@ export class InferenceDashboard extends pulumi.ComponentResource {
             species,
             ns,
             service,
+            extra,
           }),
         }),
       );

@@ -24,10 +24,10 @@ export function packageRoot(from: string = __dirname): string {
  * The Lambda handler's entry: the TypeScript source in a clone of the repository, or its compiled
  * JavaScript in an installed package (which ships dist/ only).
  */
-export function defaultHandlerEntry(root: string = packageRoot()): string {
-  const source = join(root, "handlers", "lambda.ts");
+export function defaultHandlerEntry(root: string = packageRoot(), file = "lambda"): string {
+  const source = join(root, "handlers", `${file}.ts`);
   if (existsSync(source)) return source;
-  return join(root, "dist", "handlers", "lambda.js");
+  return join(root, "dist", "handlers", `${file}.js`);
 }
 
 /**

@@ -32,6 +32,7 @@ import {
   type TrainOptions,
 } from "../training/options.js";
 import { captureSchema, DEFAULT_CAPTURE } from "./capture-config.js";
+import { monitorSchema } from "./monitor-config.js";
 
 export const NAMESPACE = "iris-mlops";
 
@@ -262,6 +263,7 @@ const stackSchema = z
     logRetentionDays: retention.default(14),
     alerts: alertsSchema.default({ enabled: true }),
     capture: captureSchema.default(DEFAULT_CAPTURE),
+    monitor: monitorSchema.default(monitorSchema.parse({})),
     permissionsBoundaryArn: z.string().startsWith("arn:").optional(),
   })
   .strict()
@@ -420,6 +422,15 @@ export function derivedNames(project: string, stack: string, config: StackConfig
       { rule: NAME_RULES.firehoseStream, name: auto("capture-serverless"), key },
       { rule: NAME_RULES.iamRole, name: auto("capture-firehose-role"), key },
       { rule: NAME_RULES.iamRolePolicy, name: auto("capture-firehose-policy"), key },
+    );
+  }
+  if (config.monitor.enabled && config.monitor.capture !== undefined) {
+    const key = "monitor.capture";
+    names.push(
+      { rule: NAME_RULES.iamRole, name: auto("monitor-scheduler-role"), key },
+      { rule: NAME_RULES.iamRolePolicy, name: auto("monitor-scheduler-policy"), key },
+      { rule: NAME_RULES.lambdaFunction, name: auto("monitor-function"), key },
+      { rule: NAME_RULES.alarm, name: auto("monitor-not-iris-alarm"), key },
     );
   }
   if (config.sagemaker.enabled) {

@@ -2,7 +2,7 @@
  * The Pulumi program (Pulumi.yaml `main`). Pulumi calls the exported function and publishes what
  * it resolves to as the stack's outputs: apiUrl, apiAuth, apiInvokeArns, modelS3Uri, modelVersion,
  * functionVersion, rolloutStatus, dashboardName and, when their feature is on, imageUri,
- * endpointName, sageMakerModelName, captureS3Uri and alertTopicArn.
+ * endpointName, sageMakerModelName, captureS3Uri, alertTopicArn and driftReportUrl.
  */
 import { irisStack } from "./program.js";
 

@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DriftMonitor } from "../components/drift-monitor.js";
 import { InferenceDashboard } from "../components/inference-dashboard.js";
 import { LambdaInferenceApi } from "../components/lambda-inference-api.js";
 import { ModelBucket } from "../components/model-bucket.js";
@@ -21,6 +22,7 @@ import type { TrainOptions } from "../training/options.js";
 import { train } from "../training/train.js";
 import { writeArtifact } from "../training/write.js";
 import { loadStackConfig, type StackConfig } from "./config.js";
+import { captureLocation } from "./monitor-config.js";
 
 export interface StackOutputs {
   readonly apiUrl: pulumi.Output<string>;
@@ -46,6 +48,8 @@ export interface StackOutputs {
   readonly captureS3Uri: pulumi.Output<string> | undefined;
   /** The SNS topic the alarms notify; undefined without `alerts.email`. */
   readonly alertTopicArn: pulumi.Output<string> | undefined;
+  /** The DriftMonitor's newest report (s3://…/latest.html); undefined when it is off. */
+  readonly driftReportUrl: pulumi.Output<string> | undefined;
 }
 
 /** Where a stack's trained model lands: `.pulumi-build/<stack>/model/` in the package root. */
@@ -191,12 +195,36 @@ export async function irisStack(
     sageMakerModelName = endpoint.modelName;
   }
 
+  // FOR THE LEAD: minimal wiring until TrafficCapture is in the stack. Then pass its bucket,
+  // prefix and KMS key here instead of monitor.capture, and turn the monitor on with capture
+  let monitor: DriftMonitor | undefined;
+  const watch = config.monitor;
+  if (watch.enabled && watch.capture !== undefined) {
+    const capture = captureLocation(watch.capture);
+    monitor = new DriftMonitor("monitor", {
+      captureBucketName: capture.bucket,
+      capturePrefix: capture.prefix,
+      modelBucketName: models.bucketName,
+      modelKey: models.modelKey,
+      modelSha256: models.modelSha256,
+      modelKmsKeyArn: models.kmsKeyArn,
+      reportsPrefix: watch.reportsPrefix,
+      handlerEntry: fromRoot(root, watch.handlerEntry),
+      scheduleExpression: watch.schedule,
+      windowHours: watch.windowHours,
+      logRetentionInDays: config.logRetentionDays,
+      ...shared,
+    });
+    alarmArns.push(...Object.values(monitor.alarms ?? {}).map((alarm) => alarm.arn));
+  }
+
   const dashboard = new InferenceDashboard("dashboard", {
     functionName: api.functionName,
     aliasName: api.aliasName,
     apiId: api.apiId,
     endpointName,
     alarmArns,
+    extraWidgets: monitor?.dashboardWidgets,
   });
 
   return {
@@ -213,5 +241,6 @@ export async function irisStack(
     dashboardName: dashboard.dashboardName,
     captureS3Uri: capture?.captureS3Uri,
     alertTopicArn: alertTopic?.arn,
+    driftReportUrl: monitor?.latestReportUrl,
   };
 }

@@ -180,6 +180,18 @@ function computed(type: string, name: string, inputs: Props): { id: string; stat
         },
       };
     }
+    case "aws:scheduler/schedule:Schedule": {
+      const schedule = auto(inputs.name);
+      const group = inputs.groupName ?? "default";
+      return {
+        id: `${group}/${schedule}`,
+        state: {
+          name: schedule,
+          groupName: group,
+          arn: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${group}/${schedule}`,
+        },
+      };
+    }
     case "aws:cloudwatch/metricAlarm:MetricAlarm": {
       const alarmName = auto(inputs.name);
       return {
