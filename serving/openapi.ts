@@ -97,6 +97,23 @@ const RESPONSES = {
   ),
 };
 
+/** API Gateway's own refusals on the Lambda door: its `{"message"}`, never the function's shape. */
+const gateway = (description: string) => ({
+  description,
+  content: json(ref("GatewayMessage")),
+});
+const GATEWAY_RESPONSES = {
+  Unauthorized: gateway(
+    "Lambda under auth jwt: API Gateway's JWT authorizer found no token in Authorization, or one it does not accept (issuer, audience, expiry, signature); the function never runs.",
+  ),
+  Forbidden: gateway(
+    "Lambda under auth iam: the request is not SigV4-signed, or its principal has no execute-api:Invoke on the route (grantInvoke); the function never runs.",
+  ),
+  TooManyRequests: gateway(
+    "Lambda: the $default stage's throttle (throttlingRateLimit, throttlingBurstLimit) is exceeded; retry with backoff.",
+  ),
+};
+
 /** Every operation may meet these: they come from the request line, headers and framing. */
 const ANY_ROUTE = {
   "400": responseRef("BadRequest"),
@@ -215,6 +232,7 @@ const OPERATIONS: Record<RoutePath, Json> = {
         ...answer("Prometheus text exposition format."),
         content: { "text/plain": { schema: text } },
       },
+      "404": responseRef("NotFound"),
     },
   },
 };
@@ -230,7 +248,14 @@ function operation(route: CatalogueRoute): Json {
       ? { security: [{}, { sigv4: [] }, { jwt: [] }], "x-lambda-access": "protected" }
       : {}),
     ...rest,
-    responses: { ...ANY_ROUTE, ...responses },
+    responses: {
+      ...ANY_ROUTE,
+      ...(route.lambda?.access === "protected"
+        ? { "401": responseRef("Unauthorized"), "403": responseRef("Forbidden") }
+        : {}),
+      ...(route.lambda ? { "429": responseRef("TooManyRequests") } : {}),
+      ...responses,
+    },
   };
 }
 
@@ -250,7 +275,7 @@ export function openApiDocument(): Json {
     paths,
     components: {
       schemas: componentSchemas(),
-      responses: RESPONSES,
+      responses: { ...RESPONSES, ...GATEWAY_RESPONSES },
       headers: HEADERS,
       securitySchemes: {
         sigv4: {
