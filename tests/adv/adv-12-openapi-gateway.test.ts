@@ -67,3 +67,35 @@ describe("adv-12: GET /metrics with metrics off", () => {
     assert.equal(seen.status, 404);
   });
 });
+
+/**
+ * API Gateway HTTP APIs match a route by its exact method and path ("If no routes match a
+ * request, API Gateway returns {"message":"Not Found"}", AWS, "Create routes for HTTP APIs"), and
+ * the route table has no HEAD route, no ANY and no $default: behind API Gateway a HEAD, a known
+ * path with another method and an unknown path never reach the function, and are answered 404
+ * with API Gateway's own body. The document must admit those answers on the Lambda door.
+ */
+describe("adv-12: API Gateway's 404 for what no route matches", () => {
+  const notFound = {
+    door: "lambda" as const,
+    status: 404,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ message: "Not Found" }),
+  };
+  for (const [method, url] of [
+    ["GET", "/nope"],
+    ["GET", "/predict"],
+    ["POST", "/health"],
+    ["DELETE", "/"],
+  ] as const)
+    it(`${method} ${url} on the deployed Lambda: 404 {"message":"Not Found"} validates`, () => {
+      checkAnswer({ ...notFound, method, url });
+    });
+  it("HEAD / on the deployed Lambda: 404, no body, validates", () => {
+    checkAnswer({ ...notFound, method: "HEAD", url: "/", body: "" });
+  });
+  it("the document does not promise HEAD on the Lambda behind API Gateway", () => {
+    const info = (openApiDocument() as { info: { description: string } }).info.description;
+    assert.match(info, /API Gateway[^.]*HEAD|HEAD[^.]*API Gateway/);
+  });
+});
