@@ -70,7 +70,12 @@ const RESPONSES = {
   BadRequest: error(
     "`bad_json`: the body is empty or not JSON. `bad_input`: a measurement is missing, not a number, not finite or ≤ 0, an unknown field, a row of the wrong length, an empty batch, a bad CSV or JSON line (named), a URL or Host that cannot be read, or a Lambda event API Gateway would not send.",
   ),
-  NotFound: error("`not_found`: no route has this path (answered for any method)."),
+  NotFound: {
+    ...error(
+      "`not_found`: no route has this path (answered for any method). Behind API Gateway, a request no route of its table matches (an unknown path, a HEAD, another method of a known path) never reaches the function: API Gateway answers 404 with its own GatewayMessage.",
+    ),
+    content: json({ oneOf: [ref("Error"), ref("GatewayMessage")] }),
+  },
   MethodNotAllowed: error(
     "`method_not_allowed`: the path takes another method, which `Allow` names (answered for every method the path does not take).",
     { allow: headerRef("Allow") },
@@ -253,7 +258,9 @@ function operation(route: CatalogueRoute): Json {
       ...(route.lambda?.access === "protected"
         ? { "401": responseRef("Unauthorized"), "403": responseRef("Forbidden") }
         : {}),
-      ...(route.lambda ? { "429": responseRef("TooManyRequests") } : {}),
+      ...(route.lambda
+        ? { "404": responseRef("NotFound"), "429": responseRef("TooManyRequests") }
+        : {}),
       ...responses,
     },
   };
@@ -269,7 +276,7 @@ export function openApiDocument(): Json {
       title: "iris-mlops",
       version: "1",
       description:
-        "Iris species from four measurements, by one Random Forest behind every front door: the HTTP server (`iris-mlops serve`, the SageMaker container) and the Lambda behind API Gateway; `x-doors` says which answers an operation. Every error is the one `Error` shape; an unknown path is `NotFound` and a known one with another method `MethodNotAllowed`. HEAD is answered wherever GET is, without the body. On the Lambda with allowed origins, a preflight (OPTIONS) is answered 204. Details: docs/api.md.",
+        "Iris species from four measurements, by one Random Forest behind every front door: the HTTP server (`iris-mlops serve`, the SageMaker container) and the Lambda behind API Gateway; `x-doors` says which answers an operation. Every error is the one `Error` shape; an unknown path is `NotFound` and a known one with another method `MethodNotAllowed`. HEAD is answered wherever GET is, without the body, by the server and the Lambda's handler; API Gateway's route table has no HEAD routes, so behind API Gateway a HEAD (like a path's other methods) is API Gateway's own 404. On the Lambda with allowed origins, a preflight (OPTIONS) is answered 204. Details: docs/api.md.",
       license: { name: "Apache-2.0", identifier: "Apache-2.0" },
     },
     paths,
