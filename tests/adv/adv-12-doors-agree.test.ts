@@ -36,3 +36,19 @@ describe("adv-12: a Content-Type that is not a media type", () => {
       assert.equal(JSON.parse(onLambda.body).error.code, "unsupported_media_type");
     });
 });
+
+describe("adv-12: odd request targets validate against the document", () => {
+  const servers = new AppServers();
+  let served: Served;
+  before(async () => {
+    served = await servers.serve((await trainedModel()).predictor);
+  });
+  after(() => servers.closeAll());
+  for (const url of ["/%68ealth", "http://127.0.0.1/health", "/health?x=%zz", "/health/"])
+    it(`GET ${url}: the route's answer`, async () => {
+      assert.equal((await askServer(served, { method: "GET", url })).status, 200);
+    });
+  it("GET /health%2F is no route: 404", async () => {
+    assert.equal((await askServer(served, { method: "GET", url: "/health%2F" })).status, 404);
+  });
+});
