@@ -113,7 +113,7 @@ export function createLambdaApiAlarms(
       `${name}-4xx-alarm`,
       {
         description:
-          "More than the threshold percentage of API requests (at least 20) were answered 4xx in 5 minutes: a client sends bad input, calls a wrong route, or is throttled.",
+          "More than the threshold percentage of API requests (at least 20) were answered 4xx in 5 minutes: a client sends bad input, calls a wrong route, is throttled, or (auth iam or jwt) is refused by API Gateway for a missing signature or token (403, 401).",
         threshold: watched.clientErrorRateThreshold,
         queries: errorRateQueries(
           metrics.requests({ period: 300 }),

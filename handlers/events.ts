@@ -8,6 +8,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
 import * as z from "zod/mini";
 import { safeParseEnglish } from "../core/zod-english.js";
+import { checkMediaType } from "../server/media-type.js";
 import { checkBodyEncoding } from "../serving/body-encoding.js";
 import { HttpError } from "../serving/errors.js";
 import { decodeUtf8Body } from "../serving/utf8-body.js";
@@ -110,8 +111,12 @@ export function toApiRequest(event: unknown): ApiRequest {
       `the headers are ${headerBytes} bytes; the limit is ${MAX_EVENT_HEADER_BYTES} (send fewer or shorter headers)`,
     );
   }
-  // a body's declared encoding is checked before its bytes are read: a gzip body arrives base64
-  if (data.body) checkBodyEncoding(headers);
+  // a body's declared type and encoding are checked before its bytes are read (a gzip body
+  // arrives base64), as the server checks them: a Content-Type that is no media type is a 415
+  if (data.body) {
+    checkMediaType(headers["content-type"]);
+    checkBodyEncoding(headers);
+  }
   const body = decodeBody(data.body ?? "", data.isBase64Encoded === true);
   let method: string;
   let path: string;

@@ -70,6 +70,10 @@ const SCHEMAS = {
     }),
     "The one error shape of every front door: a code to branch on, a message saying what to fix.",
   ],
+  GatewayMessage: [
+    z.object({ message: z.string() }),
+    "API Gateway's own refusal on the Lambda door, before the function runs (e.g. Unauthorized, Forbidden, Too Many Requests).",
+  ],
 } as const satisfies Record<string, readonly [z.core.$ZodType, string]>;
 
 export type SchemaName = keyof typeof SCHEMAS;

@@ -70,7 +70,12 @@ const RESPONSES = {
   BadRequest: error(
     "`bad_json`: the body is empty or not JSON. `bad_input`: a measurement is missing, not a number, not finite or ≤ 0, an unknown field, a row of the wrong length, an empty batch, a bad CSV or JSON line (named), a URL or Host that cannot be read, or a Lambda event API Gateway would not send.",
   ),
-  NotFound: error("`not_found`: no route has this path (answered for any method)."),
+  NotFound: {
+    ...error(
+      "`not_found`: no route has this path (answered for any method). Behind API Gateway, a request no route of its table matches (an unknown path, a HEAD, another method of a known path) never reaches the function: API Gateway answers 404 with its own GatewayMessage.",
+    ),
+    content: json({ oneOf: [ref("Error"), ref("GatewayMessage")] }),
+  },
   MethodNotAllowed: error(
     "`method_not_allowed`: the path takes another method, which `Allow` names (answered for every method the path does not take).",
     { allow: headerRef("Allow") },
@@ -94,6 +99,23 @@ const RESPONSES = {
   Unavailable: error(
     "`overloaded`: the server is at its in-flight budget (Retry-After says when to retry). `model_unavailable`: the Lambda could not load its model; the next request tries again.",
     { "retry-after": headerRef("RetryAfter") },
+  ),
+};
+
+/** API Gateway's own refusals on the Lambda door: its `{"message"}`, never the function's shape. */
+const gateway = (description: string) => ({
+  description,
+  content: json(ref("GatewayMessage")),
+});
+const GATEWAY_RESPONSES = {
+  Unauthorized: gateway(
+    "Lambda under auth jwt: API Gateway's JWT authorizer found no token in Authorization, or one it does not accept (issuer, audience, expiry, signature); the function never runs.",
+  ),
+  Forbidden: gateway(
+    "Lambda under auth iam: the request is not SigV4-signed, or its principal has no execute-api:Invoke on the route (grantInvoke); the function never runs.",
+  ),
+  TooManyRequests: gateway(
+    "Lambda: the $default stage's throttle (throttlingRateLimit, throttlingBurstLimit) is exceeded; retry with backoff.",
   ),
 };
 
@@ -215,6 +237,7 @@ const OPERATIONS: Record<RoutePath, Json> = {
         ...answer("Prometheus text exposition format."),
         content: { "text/plain": { schema: text } },
       },
+      "404": responseRef("NotFound"),
     },
   },
 };
@@ -230,7 +253,16 @@ function operation(route: CatalogueRoute): Json {
       ? { security: [{}, { sigv4: [] }, { jwt: [] }], "x-lambda-access": "protected" }
       : {}),
     ...rest,
-    responses: { ...ANY_ROUTE, ...responses },
+    responses: {
+      ...ANY_ROUTE,
+      ...(route.lambda?.access === "protected"
+        ? { "401": responseRef("Unauthorized"), "403": responseRef("Forbidden") }
+        : {}),
+      ...(route.lambda
+        ? { "404": responseRef("NotFound"), "429": responseRef("TooManyRequests") }
+        : {}),
+      ...responses,
+    },
   };
 }
 
@@ -244,13 +276,13 @@ export function openApiDocument(): Json {
       title: "iris-mlops",
       version: "1",
       description:
-        "Iris species from four measurements, by one Random Forest behind every front door: the HTTP server (`iris-mlops serve`, the SageMaker container) and the Lambda behind API Gateway; `x-doors` says which answers an operation. Every error is the one `Error` shape; an unknown path is `NotFound` and a known one with another method `MethodNotAllowed`. HEAD is answered wherever GET is, without the body. On the Lambda with allowed origins, a preflight (OPTIONS) is answered 204. Details: docs/api.md.",
+        "Iris species from four measurements, by one Random Forest behind every front door: the HTTP server (`iris-mlops serve`, the SageMaker container) and the Lambda behind API Gateway; `x-doors` says which answers an operation. Every error is the one `Error` shape; an unknown path is `NotFound` and a known one with another method `MethodNotAllowed`. HEAD is answered wherever GET is, without the body, by the server and the Lambda's handler; API Gateway's route table has no HEAD routes, so behind API Gateway a HEAD (like a path's other methods) is API Gateway's own 404. On the Lambda with allowed origins, a preflight (OPTIONS) is answered 204. Details: docs/api.md.",
       license: { name: "Apache-2.0", identifier: "Apache-2.0" },
     },
     paths,
     components: {
       schemas: componentSchemas(),
-      responses: RESPONSES,
+      responses: { ...RESPONSES, ...GATEWAY_RESPONSES },
       headers: HEADERS,
       securitySchemes: {
         sigv4: {

@@ -59,8 +59,15 @@ function resolved<T>(value: T | { $ref: string }): T {
   return value as T;
 }
 
+/** The route a target names: an absolute-form target's path, percent-decoded, as the server reads it. */
 const pathOf = (url: string): string => {
-  const path = url.split(/[?#]/, 1)[0] as string;
+  let path = url.split(/[?#]/, 1)[0] as string;
+  if (/^https?:\/\//i.test(path)) path = new URL(path).pathname;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // not percent-encoding: the path as sent
+  }
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
 };
 
