@@ -7,6 +7,7 @@
  * bad lines; and the metrics count the same rows by species.
  */
 import assert from "node:assert/strict";
+import { request } from "node:http";
 import fc from "fast-check";
 import { inject } from "light-my-request";
 import { rowsText } from "../../bench/lib/rows.js";
@@ -208,6 +209,61 @@ describe("server/app.ts /invocations, columnar: the per-row path's answers, byte
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("answers /ping and a one-row request while a 5 MB batch is being predicted, before it ends", async () => {
+    const served = buildApp({ predictor: model.predictor });
+    const url = await served.listen({ host: "127.0.0.1", port: 0 });
+    const ended: string[] = [];
+    const call = (name: string, method: string, path: string, body?: string) =>
+      new Promise<number>((done, fail) => {
+        const req = request(
+          `${url}${path}`,
+          { method, headers: { "content-type": CSV_TYPE, accept: CSV_TYPE } },
+          (res) => {
+            res.resume();
+            res.on("end", () => {
+              ended.push(name);
+              done(res.statusCode ?? 0);
+            });
+          },
+        );
+        req.on("error", fail);
+        req.end(body);
+      });
+    try {
+      const big = rowsText(325_000, "csv", 4);
+      let sent!: () => void;
+      const bodySent = new Promise<void>((r) => {
+        sent = r;
+      });
+      const batch = new Promise<number>((done, fail) => {
+        const req = request(
+          `${url}/invocations`,
+          { method: "POST", headers: { "content-type": CSV_TYPE, accept: CSV_TYPE } },
+          (res) => {
+            res.resume();
+            res.on("end", () => {
+              ended.push("batch");
+              done(res.statusCode ?? 0);
+            });
+          },
+        );
+        req.on("error", fail);
+        req.on("finish", sent);
+        req.end(big);
+      });
+      await bodySent;
+      const [ping, one] = await Promise.all([
+        call("ping", "GET", "/ping"),
+        call("one row", "POST", "/invocations", "5.1,3.5,1.4,0.2\n"),
+      ]);
+      assert.equal(await batch, 200);
+      assert.deepEqual([ping, one], [200, 200]);
+      assert.equal(ended.at(-1), "batch", `answered in the order ${ended.join(", ")}`);
+    } finally {
+      await served.close();
+    }
   });
 
   it("counts the rows it answered by species for Prometheus, and none of a refused batch", async () => {
