@@ -17,10 +17,13 @@ import { sendContinue } from "./continue.js";
 import type { InFlight } from "./in-flight.js";
 
 /**
- * Called once: with the text, or with the error to answer; never if the client goes away. The
+ * Called once: with the text (and the bytes it was decoded from, for a caller that reads them
+ * directly), or with the error to answer; never if the client goes away. The
  * body's bytes stay reserved in `inFlight` until `release` is called (when the answer is gone).
  */
-export type BodyCallback = (error: HttpError | undefined, text: string) => void;
+export type BodyCallback = (error: HttpError | undefined, text: string, bytes: Buffer) => void;
+
+const NO_BYTES = Buffer.alloc(0);
 
 export function tooLarge(limit: number): HttpError {
   return new HttpError(
@@ -63,7 +66,7 @@ export function readBody(
   const declared = header === undefined ? undefined : Number(header);
   if (declared !== undefined && declared > limit) {
     discardRest(req, 0, limit);
-    done(tooLarge(limit), "");
+    done(tooLarge(limit), "", NO_BYTES);
     return;
   }
   let buffer: Buffer | undefined;
@@ -73,7 +76,7 @@ export function readBody(
     req.removeListener("end", onEnd);
     buffer = undefined;
     discardRest(req, size, limit);
-    done(error, "");
+    done(error, "", NO_BYTES);
   };
   /** Room for `bytes` in the buffer, from the budget; false when the budget is spent. */
   const grow = (bytes: number): boolean => {
@@ -107,14 +110,15 @@ export function readBody(
   };
   const onEnd = () => {
     let text: string;
+    const bytes = buffer === undefined ? NO_BYTES : buffer.subarray(0, size);
     try {
-      text = buffer === undefined ? "" : decodeUtf8Body(buffer.subarray(0, size), invalidUtf8);
+      text = decodeUtf8Body(bytes, invalidUtf8);
     } catch (error) {
-      done(error as HttpError, "");
+      done(error as HttpError, "", NO_BYTES);
       return;
     }
     buffer = undefined;
-    done(undefined, text);
+    done(undefined, text, bytes);
   };
   // the first slice of a declared body is reserved before a byte is read, so that a busy server
   // says so at once; the rest as it arrives

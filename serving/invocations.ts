@@ -117,7 +117,7 @@ function lineCount(text: string): number {
  * their rows would be read in a different order than the first's (docs/batch.md). A line with
  * a number or an empty field is data, read (and refused) as any row.
  */
-function isCsvHeaderLine(line: string): boolean {
+export function isCsvHeaderLine(line: string): boolean {
   const fields = splitCsvLine(line, "line 1");
   if (fields.length === 0 || fields.some((f) => f === "" || isCsvNumber(f))) return false;
   let order: number[] | undefined;

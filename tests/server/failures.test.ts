@@ -19,6 +19,10 @@ describe("server/app.ts when it is at fault", () => {
       predictBatch: () => {
         throw new Error("the forest is on fire");
       },
+      // the path CSV and JSON-lines bodies take
+      predictColumns: () => {
+        throw new Error("the forest is on fire");
+      },
     };
     const lines: string[] = [];
     const app = buildApp({ predictor: broken, logger: createLogger("info", (l) => lines.push(l)) });
@@ -40,7 +44,7 @@ describe("server/app.ts when it is at fault", () => {
     assert.equal(record.method, "POST");
     assert.equal(record.url, "/invocations");
     assert.equal(record.err.message, "the forest is on fire");
-    assert.match(record.err.stack, /predictBatch/);
+    assert.match(record.err.stack, /predictColumns/);
   });
 
   it("logs nothing for bad input, however much of it", async () => {

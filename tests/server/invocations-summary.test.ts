@@ -127,6 +127,10 @@ describe("the invocations summary", () => {
       predictBatch: () => {
         throw new Error("boom");
       },
+      // the path CSV and JSON-lines bodies take
+      predictColumns: () => {
+        throw new Error("boom");
+      },
     };
     const { app, port } = await servers.serve(broken, { logger });
     for (let i = 0; i < 3; i++) {
