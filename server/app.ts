@@ -290,11 +290,13 @@ export function buildApp({
     const values = new Float64Array(step * FEATURES.length);
     const out = batchPredictions(step, predictor.classes.length);
     const tally = metrics?.tally();
+    const captured = capture?.request(version);
     inSlices(
       () => {
         const count = lines.read(values, step);
         predictor.predictColumns(values, count, out);
         tally?.addColumns(out, count);
+        captured?.addColumns(values, count, predictor);
         for (let row = 0; row < count; row++)
           if (!answer.add(text(out, row))) throw inFlight.busy();
         return !lines.done;
@@ -307,6 +309,7 @@ export function buildApp({
         inFlight.release(res, bodyBytes);
         reply.stream(res, 200, CONTENT_TYPES[output], answer, attributes);
         if (tally !== undefined) metrics?.add(tally);
+        captured?.done();
       },
       { stopped: () => res.destroyed },
     );

@@ -10,7 +10,8 @@
  */
 import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
-import type { Prediction } from "../core/predictor.js";
+import { FEATURES } from "../core/features.js";
+import type { Prediction, Predictor } from "../core/predictor.js";
 import {
   CAPTURE_MAX_ROWS,
   captureEntry,
@@ -42,6 +43,11 @@ export interface CaptureStats {
 /** The rows of one sampled request, collected as they are predicted (at most CAPTURE_MAX_ROWS). */
 export interface RequestCapture {
   add(rows: readonly ArrayLike<number>[], predictions: readonly Prediction[]): void;
+  /**
+   * The same for `count` rows of a columnar batch (n x 4 values): the rows it keeps are predicted
+   * again one by one by `predictor`, the one core, so the record is what the answer said.
+   */
+  addColumns(values: Float64Array, count: number, predictor: Predictor): void;
   /** Hand the request's line to the sink. */
   done(): void;
 }
@@ -75,6 +81,15 @@ export class ServerCapture {
         for (let i = 0; i < more.length && rows.length < CAPTURE_MAX_ROWS; i++) {
           rows.push(more[i] as ArrayLike<number>);
           predictions.push(predicted[i] as Prediction);
+        }
+      },
+      addColumns: (values, count, predictor) => {
+        total += count;
+        const width = FEATURES.length;
+        for (let r = 0; r < count && rows.length < CAPTURE_MAX_ROWS; r++) {
+          const row = Array.from(values.subarray(r * width, (r + 1) * width));
+          rows.push(row);
+          predictions.push(predictor.predict(row));
         }
       },
       done: () =>
