@@ -54,14 +54,27 @@ export const S3_CALL_TIMEOUT_MS = 30_000;
 const HOUR_MS = 3_600_000;
 /** Distinct skip reasons kept in the stats; the rest are counted together. */
 const MAX_REASONS = 100;
-const PARTITION = /(?:^|\/)(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(?:.*\/)?[^/]*$/;
+const digits = (part: string | undefined, length: number): boolean =>
+  part !== undefined && part.length === length && /^\d+$/.test(part);
+
+/** The last yyyy/mm/dd/hh folders of a key, as numbers; undefined when it has none. */
+function partitionOf(key: string): number[] | undefined {
+  const parts = key.split("/");
+  // the folders only: the last part is the object's name
+  for (let i = parts.length - 5; i >= 0; i--) {
+    const [y, m, d, h] = parts.slice(i, i + 4);
+    if (digits(y, 4) && digits(m, 2) && digits(d, 2) && digits(h, 2))
+      return [y, m, d, h].map(Number);
+  }
+  return undefined;
+}
 const VERSION = /(?:^|\/)([0-9a-f]{16})\//;
 
 /** Whether an object's key (or path) is in the window, by its hour partition, if it has one. */
 export function inWindow(key: string, since?: Date, until?: Date): boolean {
-  const match = PARTITION.exec(key);
-  if (match === null) return true;
-  const [, y, m, d, h] = match.map(Number) as number[];
+  const partition = partitionOf(key);
+  if (partition === undefined) return true;
+  const [y, m, d, h] = partition;
   const start = Date.UTC(y as number, (m as number) - 1, d, h);
   // a record is filed at or after its time (Firehose: on arrival, under an hour late)
   if (since !== undefined && start + HOUR_MS <= since.getTime()) return false;
@@ -158,9 +171,11 @@ async function* s3Objects(
   location: string,
   options: ReadCaptureOptions,
 ): AsyncGenerator<CaptureObject> {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
-  if (match === null) throw new Error(`${location}: an S3 location is s3://bucket/prefix`);
-  const [, bucket, prefix] = match as unknown as [string, string, string];
+  const rest = location.slice("s3://".length);
+  const slash = rest.indexOf("/");
+  const bucket = slash < 0 ? rest : rest.slice(0, slash);
+  const prefix = slash < 0 ? "" : rest.slice(slash + 1);
+  if (bucket === "") throw new Error(`${location}: an S3 location is s3://bucket/prefix`);
   const client = options.s3 ?? new S3Client({ maxAttempts: 3 });
   let token: string | undefined;
   try {

@@ -27,7 +27,7 @@ describe("reports: train --report", function () {
     assert.equal(html.match(/data-chart="/g)?.length, 6);
   });
 
-  it("writes it from the built bundle too, with vega inside the bundle", () => {
+  it("writes it from the built bundle too, vega loaded from node_modules only then", () => {
     const dir = tempDir("iris-bundle-");
     const script: string = packageJson.scripts["build:cli"];
     execFileSync("sh", ["-c", script.replace("--outdir=dist/cli-bundle", `--outdir=${dir}`)], {
@@ -35,10 +35,12 @@ describe("reports: train --report", function () {
       stdio: "ignore",
       env: { ...process.env, PATH: `${join(REPO_ROOT, "node_modules/.bin")}:${process.env.PATH}` },
     });
-    // the trainer reads its libraries' versions from node_modules; vega must not come from there
+    // vega is a dependency of the package, left out of the bundle (predict and serve never parse
+    // it) and imported from node_modules when a report is asked for, as an installed package has it
     symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
     const bundle = readFileSync(join(dir, "main.js"), "utf8");
-    assert.doesNotMatch(bundle, /(require|import)\(["']vega(-lite|-canvas)?["']\)/);
+    assert.match(bundle, /import\(["']vega["']\)/);
+    assert.ok(!bundle.includes("vega-canvas"), "vega is not bundled");
     const run = spawnSync(
       process.execPath,
       [join(dir, "main.js"), "train", "--out", join(dir, "model"), "--report", "r.html"],

@@ -88,6 +88,10 @@ describe("server/app.ts: which model answered (real sockets)", () => {
       predictBatch: () => {
         throw new Error("boom");
       },
+      // CSV bodies are predicted in columns (server/app.ts answerLines)
+      predictColumns: () => {
+        throw new Error("boom");
+      },
     };
     const { port } = await servers.serve(broken);
     const res = await fetch(`http://127.0.0.1:${port}/invocations`, {
