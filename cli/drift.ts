@@ -4,6 +4,7 @@
  */
 import { type Command, InvalidArgumentError } from "commander";
 import { FEATURES } from "../core/features.js";
+import { readCapture } from "../monitoring/capture-read.js";
 import { computeDrift } from "../monitoring/drift.js";
 import type { CaptureRecord, DriftFigures, DriftReport, Verdict } from "../monitoring/types.js";
 import { addModelOptions, loadModelForCli, type ModelFlags } from "./model-options.js";
@@ -74,11 +75,6 @@ export async function runDrift(input: {
   return { code: EXIT_CODES[report.verdict], report };
 }
 
-type ReadCapture = (
-  location: string,
-  options?: { since?: Date; until?: Date },
-) => AsyncIterable<CaptureRecord>;
-
 export function addDriftCommand(program: Command, defaultModel: string): void {
   const command = program
     .command("drift")
@@ -103,10 +99,6 @@ export function addDriftCommand(program: Command, defaultModel: string): void {
       const since = parseSince(flags.since);
       const until = new Date();
       const predictor = await loadModelForCli(flags.model, flags);
-      // the capture owner's reader (issue #11 contract), loaded when the command runs
-      const { readCapture } = require("../monitoring/capture-read.js" as string) as {
-        readCapture: ReadCapture;
-      };
       const { code, report } = await runDrift({
         modelVersion: predictor.modelVersion,
         profile: predictor.manifest.training_profile,
@@ -117,9 +109,8 @@ export function addDriftCommand(program: Command, defaultModel: string): void {
         write: (text) => process.stdout.write(text),
       });
       if (flags.report) {
-        const { renderDriftReport } = require("../reports/drift-report.js" as string) as {
-          renderDriftReport: (r: DriftReport) => Promise<string>;
-        };
+        // loaded only when a report is asked for: it pulls in vega (ESM, kept out of the CLI bundle)
+        const { renderDriftReport } = await import("../reports/drift-report.js");
         await (await import("node:fs/promises")).writeFile(
           flags.report,
           await renderDriftReport(report),

@@ -17,6 +17,7 @@ import {
 import { addModelsCommand } from "./models.js";
 import { decimal, integer } from "./options.js";
 import { addPredictCommand } from "./predict-command.js";
+import { addTrafficCommand } from "./traffic.js";
 import { addTransformCommand } from "./transform.js";
 
 /**
@@ -209,6 +210,7 @@ export function buildProgram(): Command {
   addModelsCommand(program);
   addTransformCommand(program);
   addDriftCommand(program, DEFAULT_ARTIFACT_DIR);
+  addTrafficCommand(program);
 
   return program;
 }

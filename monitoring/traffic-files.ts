@@ -1,16 +1,12 @@
 /**
  * Generated traffic written as capture files, the layout the one reader
  * (monitoring/capture-read.ts) walks: <out>/server/yyyy/mm/dd/hh/<name>.jsonl, one JSON line
- * per request as the local server writes them, `{"message":"capture","capture":{"rows":[...]}}`
- * (the shape of capture-line.ts's captureEntry, one request a line).
+ * per request, written by capture-line.ts as the local server writes its own.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { captureEntry, captureLine } from "./capture-line.js";
 import type { CaptureRecord } from "./types.js";
-
-/** The capture line of one request (the capture owner's captureEntry gives the same payload). */
-export const trafficLine = (rows: CaptureRecord[]): string =>
-  `${JSON.stringify({ level: "INFO", message: "capture", capture: { rows } })}\n`;
 
 /** The hour folder of a time: yyyy/mm/dd/hh, UTC. */
 export const hourPath = (time: string): string => {
@@ -28,7 +24,7 @@ export async function writeTrafficFiles(
   for (const record of records) {
     const hour = hourPath(record.time);
     const lines = byHour.get(hour) ?? [];
-    lines.push(trafficLine([record]));
+    lines.push(`${captureLine(captureEntry([record]), new Date(record.time))}\n`);
     byHour.set(hour, lines);
   }
   const files: string[] = [];
