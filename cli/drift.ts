@@ -18,8 +18,24 @@ export function parseSince(value: string, now = new Date()): Date {
   const relative = /^(\d{1,6})([mhd])$/.exec(value.trim());
   if (relative)
     return new Date(now.getTime() - Number(relative[1]) * (UNITS[relative[2] as string] as number));
-  const date = /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(Number.NaN);
-  if (Number.isNaN(date.getTime()))
+  // a date-time without an offset is UTC, as the partitions are (JS would read it as local)
+  const iso =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/i.exec(
+      value.trim(),
+    );
+  const [, y, mo, d, zone] = iso ?? [];
+  const text = iso === null ? "" : value.trim().replace(" ", "T");
+  const date = new Date(
+    iso === null ? Number.NaN : text.length > 10 && zone === undefined ? `${text}Z` : text,
+  );
+  // an impossible day (2026-02-30) is refused, not rolled over into the next month
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (
+    Number.isNaN(date.getTime()) ||
+    day.getUTCFullYear() !== Number(y) ||
+    day.getUTCMonth() !== Number(mo) - 1 ||
+    day.getUTCDate() !== Number(d)
+  )
     throw new InvalidArgumentError(
       "expected a duration (30m, 24h, 7d) or an ISO date (2026-11-01)",
     );

@@ -107,7 +107,14 @@ export function* jsonObjectsOf(line: string): Generator<string | undefined> {
 
 /** Every record in an object's text. */
 export function* recordsOfText(text: string, context: ParseContext): Generator<CaptureRecord> {
-  for (const line of text.split("\n")) yield* recordsOfLine(line, context, true);
+  // one line at a time: split("\n") would hold a slot per line, and a small gzip object can
+  // unzip to a hundred million empty lines (a fatal out-of-memory, not an error to catch)
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    if (end > start) yield* recordsOfLine(text.slice(start, end), context, true);
+    start = end + 1;
+  }
 }
 
 function* recordsOfLine(

@@ -213,10 +213,14 @@ export function fileCaptureSink(
 /** Bytes standard output may hold unwritten before capture lines are dropped. */
 export const CAPTURE_STDOUT_BYTES = 1024 * 1024;
 
+/** Longest wait at close for standard output to take what it holds (STOP_GRACE_MS is 8 s). */
+export const CAPTURE_STDOUT_CLOSE_MS = 5_000;
+
 /** Print lines on `stream` (standard output), dropping them while it is this far behind. */
 export function stdoutCaptureSink(
   stream: NodeJS.WritableStream & { writableLength: number } = process.stdout,
   maxBufferedBytes = CAPTURE_STDOUT_BYTES,
+  closeWaitMs = CAPTURE_STDOUT_CLOSE_MS,
 ): CaptureSink {
   return {
     write(line) {
@@ -224,6 +228,21 @@ export function stdoutCaptureSink(
       stream.write(`${line}\n`);
       return true;
     },
+    // what stdout still holds is lost by process.exit: wait for it (bounded: a reader that
+    // never reads must not hold the stop past docker's grace)
+    close: () =>
+      stream.writableLength === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              stream.off("drain", done);
+              resolve();
+            };
+            const timer = setTimeout(done, closeWaitMs);
+            timer.unref();
+            stream.on("drain", done);
+          }),
   };
 }
 
