@@ -138,7 +138,7 @@ describe("pinning a model version from the registry", () => {
       const mocks = await registry([a, b]);
       const models = new ModelBucket("models", { modelVersion: a.version });
       await settle(mocks, [models.modelKey, models.modelSha256, models.modelS3Uri]);
-      const bucket = mocks.one("aws:s3/bucket:Bucket").state.bucket;
+      const bucket = mocks.one("aws:s3/bucket:Bucket", "models-bucket").state.bucket;
       assert.equal(mocks.all("aws:s3/bucketObjectv2:BucketObjectv2").length, 0);
       assert.equal(models.modelObject, undefined);
       assert.equal(await value(models.modelKey), modelKeyFor(a.version));
@@ -272,11 +272,15 @@ describe("pinning a model version from the registry", () => {
       const container = mocks.one("aws:sagemaker/model:Model").inputs.primaryContainer;
       assert.equal(container.modelDataUrl, await value(outputs.modelS3Uri));
       assert.ok(container.modelDataUrl.endsWith(`/${modelKeyFor(a.version)}`));
-      assert.deepEqual(container.environment, { MODEL_MANIFEST_SHA256: a.manifestSha256 });
+      // the pin is the model's; the capture settings beside it are the stack's (capture.sample)
+      assert.equal(container.environment.MODEL_MANIFEST_SHA256, a.manifestSha256);
       await assert.rejects(stat(modelDirFor(build.dir, "test")), "nothing trained");
       assert.equal(mocks.all("aws:s3/bucketObjectv2:BucketObjectv2").length, 0);
       const env = mocks.one("aws:lambda/function:Function").inputs.environment.variables;
-      assert.equal(env.MODEL_BUCKET, mocks.one("aws:s3/bucket:Bucket").state.bucket);
+      assert.equal(
+        env.MODEL_BUCKET,
+        mocks.one("aws:s3/bucket:Bucket", "models-bucket").state.bucket,
+      );
       assert.equal(env.MODEL_KEY, modelKeyFor(a.version));
       assert.equal(env.MODEL_SHA256, sha256(a.bytes));
       assert.equal(await value(outputs.modelVersion), a.version);
@@ -296,7 +300,12 @@ describe("pinning a model version from the registry", () => {
       );
       await settle(mocks);
       assert.equal(mocks.all("aws:lambda/function:Function").length, 0);
-      assert.equal(mocks.all("aws:iam/rolePolicy:RolePolicy").length, 0);
+      // the traffic capture's roles (Firehose, logs) do not depend on the model: only those remain
+      const policies = mocks.all("aws:iam/rolePolicy:RolePolicy").map((r) => r.name);
+      assert.deepEqual(
+        policies.filter((n) => !n.includes("capture")),
+        [],
+      );
       assert.equal(mocks.all("aws:s3/bucketObjectv2:BucketObjectv2").length, 0);
     });
     it("rolls back: the pinned version gives the function what the version's own deploy gave it", async () => {
