@@ -12,7 +12,17 @@ const toNumber = (v: unknown) => (typeof v === "string" && /^\s*-?\d+\s*$/.test(
 const toBoolean = (v: unknown) => (v === "true" ? true : v === "false" ? false : v);
 
 /** `s3://bucket/prefix/`: the prefix "" or ending in "/". */
-const S3_PREFIX = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/((?:[^/]+\/)*)$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const isS3Prefix = (uri: string): boolean => {
+  if (!uri.startsWith("s3://")) return false;
+  const rest = uri.slice("s3://".length);
+  const slash = rest.indexOf("/");
+  if (slash < 0 || !S3_BUCKET.test(rest.slice(0, slash))) return false;
+  const prefix = rest.slice(slash + 1);
+  return (
+    prefix === "" || (prefix.endsWith("/") && !prefix.startsWith("/") && !prefix.includes("//"))
+  );
+};
 
 export const monitorSchema = z
   .object({
@@ -22,7 +32,7 @@ export const monitorSchema = z
     /** Where the capture is, until the stack's own capture is wired (see above). */
     capture: z
       .string()
-      .regex(S3_PREFIX, "must be s3://<bucket>/<prefix>/ (the prefix empty or ending in /)")
+      .refine(isS3Prefix, "must be s3://<bucket>/<prefix>/ (the prefix empty or ending in /)")
       .optional(),
     schedule: z
       .string()
@@ -46,6 +56,7 @@ export type MonitorConfig = z.infer<typeof monitorSchema>;
 
 /** The capture location of `monitor.capture`, split. */
 export function captureLocation(uri: string): { bucket: string; prefix: string } {
-  const [, bucket, prefix] = S3_PREFIX.exec(uri) ?? [];
-  return { bucket: bucket as string, prefix: prefix ?? "" };
+  const rest = uri.slice("s3://".length);
+  const slash = rest.indexOf("/");
+  return { bucket: rest.slice(0, slash), prefix: rest.slice(slash + 1) };
 }
