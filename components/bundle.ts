@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { build } from "esbuild";
 
 export interface Bundle {
@@ -75,4 +76,14 @@ export async function bundleHandler(entry: string, options: BundleOptions): Prom
     .update(sourceMap ?? "")
     .digest("base64");
   return sourceMap === undefined ? { code, hash } : { code, sourceMap, hash };
+}
+
+/** The bundle as a Lambda function's code: index.js, and index.js.map when there is one. */
+export function bundleArchive(bundle: Bundle): pulumi.asset.AssetArchive {
+  return new pulumi.asset.AssetArchive({
+    "index.js": new pulumi.asset.StringAsset(bundle.code),
+    ...(bundle.sourceMap === undefined
+      ? {}
+      : { "index.js.map": new pulumi.asset.StringAsset(bundle.sourceMap) }),
+  });
 }

@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { FeatureName } from "../core/features.js";
 import type { DriftThresholds } from "../monitoring/types.js";
 import type { AlarmArgs } from "./alarms.js";
-import { type Bundle, bundleHandler } from "./bundle.js";
+import { type Bundle, bundleArchive, bundleHandler } from "./bundle.js";
 import { createMonitorAlarms, type DriftMonitorAlarms } from "./drift-monitor-alarms.js";
 import { driftMonitorWidgets } from "./drift-monitor-dashboard.js";
 import {
@@ -196,15 +196,7 @@ export class DriftMonitor extends pulumi.ComponentResource {
         runtime: "nodejs22.x",
         handler: "index.handler",
         architectures: ["arm64"],
-        code: bundle.apply(
-          (b) =>
-            new pulumi.asset.AssetArchive({
-              "index.js": new pulumi.asset.StringAsset(b.code),
-              ...(b.sourceMap === undefined
-                ? {}
-                : { "index.js.map": new pulumi.asset.StringAsset(b.sourceMap) }),
-            }),
-        ),
+        code: bundle.apply(bundleArchive),
         sourceCodeHash: bundle.hash,
         role: role.arn,
         memorySize: args.memorySize ?? 1024,

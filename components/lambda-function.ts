@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ApiAuthMode } from "./api-auth.js";
-import { type Bundle, bundleHandler } from "./bundle.js";
+import { type Bundle, bundleArchive, bundleHandler } from "./bundle.js";
 import { logPrefix } from "./lambda-http-api.js";
 import type { LambdaInferenceApiArgs } from "./lambda-inference-api-args.js";
 import { modelReadStatements, registryObjectsArn } from "./model-registry.js";
@@ -70,15 +70,7 @@ export function createInferenceFunction(
       runtime: "nodejs22.x",
       handler: "index.handler",
       architectures: [pulumi.output(args.architecture ?? "arm64")],
-      code: bundle.apply(
-        (b) =>
-          new pulumi.asset.AssetArchive({
-            "index.js": new pulumi.asset.StringAsset(b.code),
-            ...(b.sourceMap === undefined
-              ? {}
-              : { "index.js.map": new pulumi.asset.StringAsset(b.sourceMap) }),
-          }),
-      ),
+      code: bundle.apply(bundleArchive),
       sourceCodeHash: bundle.hash,
       // every change publishes a numbered version, which a rollout moves the alias to
       publish: true,
