@@ -13,11 +13,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
-import { locationFromEnv, trustFromEnv } from "../serving/model-env.js";
-import { predictorFromBytes } from "../serving/model-load.js";
-import { s3Uri } from "../serving/model-location.js";
+import { predictorFromEnv } from "../serving/model-load.js";
 import { fetchModelBytes, s3ClientFromEnv } from "../serving/model-source.js";
-import { refuseUnvouched } from "../serving/model-trust.js";
 import { createDriftMonitorHandler } from "./drift-monitor.js";
 import { monitorSettingsFromEnv } from "./drift-monitor-env.js";
 import { loadMonitorModules } from "./drift-monitor-modules.js";
@@ -44,16 +41,11 @@ const s3 = new S3Client({
 });
 
 async function loadModel() {
-  // read per load, not at import: a bad setting is a logged, failed run, never a crashed init
-  const location = locationFromEnv(process.env);
-  const trust = trustFromEnv(process.env);
-  refuseUnvouched(s3Uri(location), true, trust);
-  const tarball = await fetchModelBytes(s3ClientFromEnv(process.env), location, {
-    log: (line) => logger.info("s3 attempt", { ...line }),
-  });
-  const predictor = await predictorFromBytes(
-    { name: s3Uri(location), remote: true, tarball },
-    trust,
+  // a bad setting is a logged, failed run, never a crashed init
+  const predictor = await predictorFromEnv(process.env, (location) =>
+    fetchModelBytes(s3ClientFromEnv(process.env), location, {
+      log: (line) => logger.info("s3 attempt", { ...line }),
+    }),
   );
   logger.info("model verified", {
     model_version: predictor.modelVersion,

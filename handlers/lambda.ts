@@ -22,10 +22,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { captureRateFromEnv, createCaptureSampler } from "../monitoring/capture-line.js";
-import { locationFromEnv, trustFromEnv } from "../serving/model-env.js";
-import { predictorFromBytes } from "../serving/model-load.js";
-import { s3Uri } from "../serving/model-location.js";
-import { refuseUnvouched } from "../serving/model-trust.js";
+import { predictorFromEnv } from "../serving/model-load.js";
 import { parseAuth } from "../serving/page/html.js";
 import { fetchModelWithEnvCredentials } from "../serving/s3-env-fetch.js";
 import { createApiHandler } from "./api.js";
@@ -43,19 +40,14 @@ const metrics = new Metrics({
 });
 
 async function loadModel() {
-  // read per load, not at import: a bad setting is a logged 503, never a crashed init
-  const location = locationFromEnv(process.env);
-  const trust = trustFromEnv(process.env);
-  refuseUnvouched(s3Uri(location), true, trust);
-  const tarball = await fetchModelWithEnvCredentials(location, process.env, {
-    log: ({ outcome, ...line }) =>
-      outcome === "ok"
-        ? logger.info("s3 attempt", { outcome, ...line })
-        : logger.warn("s3 attempt", { outcome, ...line }),
-  });
-  const predictor = await predictorFromBytes(
-    { name: s3Uri(location), remote: true, tarball },
-    trust,
+  // a bad setting is a logged 503, never a crashed init
+  const predictor = await predictorFromEnv(process.env, (location) =>
+    fetchModelWithEnvCredentials(location, process.env, {
+      log: ({ outcome, ...line }) =>
+        outcome === "ok"
+          ? logger.info("s3 attempt", { outcome, ...line })
+          : logger.warn("s3 attempt", { outcome, ...line }),
+    }),
   );
   logger.info("model verified", {
     model_version: predictor.modelVersion,

@@ -7,7 +7,9 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { readArtifactFiles, readModelTarball, TARBALL, verifyArtifact } from "../core/artifact.js";
 import { createPredictor, type Predictor } from "../core/predictor.js";
-import { checkTrust, type ModelBytes, type TrustPolicy } from "./model-trust.js";
+import { locationFromEnv, trustFromEnv } from "./model-env.js";
+import { type S3Location, s3Uri } from "./model-location.js";
+import { checkTrust, type ModelBytes, refuseUnvouched, type TrustPolicy } from "./model-trust.js";
 
 /** A predictor from bytes already in hand (a download), once the trust policy and the manifest agree. */
 export async function predictorFromBytes(
@@ -36,4 +38,21 @@ export async function loadLocalModel(source: string, trust: TrustPolicy = {}): P
   const path = await tarballAt(source);
   const tarball = path === undefined ? undefined : await readModelTarball(path);
   return predictorFromBytes({ name: path ?? source, remote: false, tarball }, trust);
+}
+
+/**
+ * The model a deployed function's environment names (serving/model-env.ts), fetched by `fetch`
+ * and loaded once the trust policy and the manifest agree. The settings are read per load, not
+ * at import, so a bad one fails that load with its name instead of crashing the init; each
+ * function brings its own fetch (the API's SDK-free signed fetch, the monitor's S3 client).
+ */
+export async function predictorFromEnv(
+  env: NodeJS.ProcessEnv,
+  fetch: (location: S3Location) => Promise<Uint8Array>,
+): Promise<Predictor> {
+  const location = locationFromEnv(env);
+  const trust = trustFromEnv(env);
+  refuseUnvouched(s3Uri(location), true, trust);
+  const tarball = await fetch(location);
+  return predictorFromBytes({ name: s3Uri(location), remote: true, tarball }, trust);
 }
