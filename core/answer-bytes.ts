@@ -8,6 +8,7 @@
  * Every piece of text an answer can hold is made once per model (a class name quoted, a vote
  * share as JSON writes the number), and each distinct line once, so a row is one copy.
  */
+import { memoByAnswer } from "./answer-memo.js";
 import type { BatchPredictions } from "./batch.js";
 import type { LineBatch } from "./line-batch.js";
 
@@ -49,9 +50,6 @@ interface Pieces {
   error: (message: string) => Buffer;
 }
 
-/** Lines kept per model: more than a forest of 50 trees and 3 classes can answer (15,606). */
-const CACHED_LINES = 1 << 16;
-
 function writer(pieces: Pieces, classes: number, trees: number, head: Buffer): AnswerWriter {
   const { heads, columns, shares, tails, error } = pieces;
   const longest = (list: readonly Buffer[]) => Math.max(...list.map((b) => b.length));
@@ -71,22 +69,8 @@ function writer(pieces: Pieces, classes: number, trees: number, head: Buffer): A
       ]),
       tails[isIris[row] as number] as Buffer,
     ]);
-  // a line is its species, votes and is_iris; as one number, when a double holds them exactly
-  const cache = new Map<number, Buffer>();
-  const keyed = (trees + 1) ** classes * classes * 2 <= Number.MAX_SAFE_INTEGER;
-  const lineOf = (predictions: BatchPredictions, row: number): Buffer => {
-    if (!keyed) return build(predictions, row);
-    let key = predictions.species[row] as number;
-    for (let c = 0; c < classes; c++)
-      key = key * (trees + 1) + (predictions.votes[row * classes + c] as number);
-    key = key * 2 + (predictions.isIris[row] as number);
-    let line = cache.get(key);
-    if (line === undefined) {
-      line = build(predictions, row);
-      if (cache.size < CACHED_LINES) cache.set(key, line);
-    }
-    return line;
-  };
+  // a line is its species, votes and is_iris: made once per distinct one
+  const lineOf = memoByAnswer(classes, trees, build);
 
   /**
    * Writes every entry's line into `out`; returns the bytes written. Only locals after the loop:
