@@ -7,6 +7,7 @@
  */
 import type { CompiledModel } from "./artifact.js";
 import { checkCompiledForest } from "./forest.js";
+import type { Prediction } from "./predictor.js";
 
 /** Where a batch's answers go; row `i`'s class `c` is at `i * classes + c`. */
 export interface BatchPredictions {
@@ -29,6 +30,27 @@ export function batchPredictions(capacity: number, classes: number): BatchPredic
     votes: new Uint16Array(capacity * classes),
     shares: new Float64Array(capacity * classes),
     isIris: new Uint8Array(capacity),
+  };
+}
+
+/**
+ * Row `row` of `out` as the Prediction predictor.predict gives for it: the same keys in the same
+ * order, the same shares (votes / trees). For the few rows that need an object (a formatter's
+ * item, a capture record), never for every row of a batch.
+ */
+export function predictionAt(
+  classes: readonly string[],
+  out: BatchPredictions,
+  row: number,
+): Prediction {
+  const count = classes.length;
+  const probabilities: Record<string, number> = {};
+  for (let c = 0; c < count; c++)
+    probabilities[classes[c] as string] = out.shares[row * count + c] as number;
+  return {
+    species: classes[out.species[row] as number] as string,
+    probabilities,
+    is_iris: out.isIris[row] === 1,
   };
 }
 

@@ -10,8 +10,9 @@
  */
 import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
+import { type BatchPredictions, predictionAt } from "../core/batch.js";
 import { FEATURES } from "../core/features.js";
-import type { Prediction, Predictor } from "../core/predictor.js";
+import type { Prediction } from "../core/predictor.js";
 import {
   CAPTURE_MAX_ROWS,
   captureEntry,
@@ -44,10 +45,15 @@ export interface CaptureStats {
 export interface RequestCapture {
   add(rows: readonly ArrayLike<number>[], predictions: readonly Prediction[]): void;
   /**
-   * The same for `count` rows of a columnar batch (n x 4 values): the rows it keeps are predicted
-   * again one by one by `predictor`, the one core, so the record is what the answer said.
+   * The same for `count` rows of a columnar batch: its n x 4 values and the predictions made of
+   * them (core/batch.ts), read back as the answer said them, nothing predicted again.
    */
-  addColumns(values: Float64Array, count: number, predictor: Predictor): void;
+  addColumns(
+    values: Float64Array,
+    out: BatchPredictions,
+    count: number,
+    classes: readonly string[],
+  ): void;
   /** Hand the request's line to the sink. */
   done(): void;
 }
@@ -83,13 +89,12 @@ export class ServerCapture {
           predictions.push(predicted[i] as Prediction);
         }
       },
-      addColumns: (values, count, predictor) => {
+      addColumns: (values, out, count, classes) => {
         total += count;
         const width = FEATURES.length;
         for (let r = 0; r < count && rows.length < CAPTURE_MAX_ROWS; r++) {
-          const row = Array.from(values.subarray(r * width, (r + 1) * width));
-          rows.push(row);
-          predictions.push(predictor.predict(row));
+          rows.push(Array.from(values.subarray(r * width, (r + 1) * width)));
+          predictions.push(predictionAt(classes, out, r));
         }
       },
       done: () =>

@@ -158,7 +158,7 @@ export function invocationsRoute(context: RouteContext, summary: InvocationsSumm
         const count = lines.read(values, step);
         predictor.predictColumns(values, count, out);
         tally?.addColumns(out, count);
-        captured?.addColumns(values, count, predictor);
+        captured?.addColumns(values, out, count, predictor.classes);
         for (let row = 0; row < count; row++)
           if (!answer.add(text(out, row))) throw inFlight.busy();
         return !lines.done;

@@ -5,7 +5,7 @@
  * (core/answer-memo.ts).
  */
 import { memoByAnswer } from "../core/answer-memo.js";
-import type { BatchPredictions } from "../core/batch.js";
+import { type BatchPredictions, predictionAt } from "../core/batch.js";
 import type { Prediction } from "../core/predictor.js";
 
 export type ItemText = (predictions: BatchPredictions, row: number) => string;
@@ -15,17 +15,7 @@ export function columnItems(
   trees: number,
   item: (prediction: Prediction) => string,
 ): ItemText {
-  const count = classes.length;
-  const make = ({ species, votes, isIris }: BatchPredictions, row: number): string => {
-    // as predictor.ts builds a Prediction: the same keys in the same order, the same divisions
-    const probabilities: Record<string, number> = {};
-    for (let c = 0; c < count; c++)
-      probabilities[classes[c] as string] = (votes[row * count + c] as number) / trees;
-    return item({
-      species: classes[species[row] as number] as string,
-      probabilities,
-      is_iris: isIris[row] === 1,
-    });
-  };
-  return memoByAnswer(count, trees, make);
+  return memoByAnswer(classes.length, trees, (predictions, row) =>
+    item(predictionAt(classes, predictions, row)),
+  );
 }
