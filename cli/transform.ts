@@ -8,6 +8,7 @@
  * 130 interrupted (Ctrl-C): the job was asked to stop.
  */
 import { type Command, InvalidArgumentError } from "commander";
+import { splitS3Uri } from "../core/s3-uri.js";
 import { decimal, integer } from "./options.js";
 import type { Described, LineType, S3Location, TransformRequest } from "./transform-job.js";
 
@@ -36,12 +37,10 @@ interface Flags {
   json?: boolean;
 }
 
-const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.*)$/;
-
 export function s3Location(value: string): S3Location {
-  const match = S3_URI.exec(value);
-  if (!match) throw new InvalidArgumentError("expected s3://bucket/prefix");
-  return { bucket: match[1] as string, prefix: match[2] as string };
+  const split = splitS3Uri(value);
+  if (!split) throw new InvalidArgumentError("expected s3://bucket/prefix");
+  return { bucket: split.bucket, prefix: split.path };
 }
 
 const lineType = (value: string): LineType => {

@@ -2,6 +2,7 @@
  * SageMakerEndpoint's arguments, and the checks of those that fail a deployment late when wrong.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { splitS3Uri } from "../core/s3-uri.js";
 import type { AlarmArgs } from "./alarms.js";
 import type { SageMakerRollout } from "./sagemaker-rollout.js";
 import type { RoleArgs } from "./service-role.js";
@@ -94,7 +95,6 @@ export interface SageMakerEndpointArgs extends AlarmArgs, RoleArgs {
 }
 
 export const VARIANT_NAME = "AllTraffic";
-const BATCH_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/([^*?]*)$/;
 
 /** The batch prefixes the args declare, checked; undefined when they declare none. */
 export function batchPrefixesOf(args: SageMakerEndpointArgs) {
@@ -106,13 +106,13 @@ export function batchPrefixesOf(args: SageMakerEndpointArgs) {
     );
   }
   const location = (name: string, uri: string) => {
-    const match = BATCH_URI.exec(uri);
-    if (!match) {
+    const split = splitS3Uri(uri);
+    if (!split || /[*?]/.test(split.path)) {
       throw new ArgumentError(
         `SageMakerEndpoint: ${name} must be s3://bucket/prefix (no wildcards), got ${JSON.stringify(uri)}`,
       );
     }
-    return { bucket: match[1] as string, prefix: match[2] as string };
+    return { bucket: split.bucket, prefix: split.path };
   };
   const input = location("batchInput", batchInput);
   const output = location("batchOutput", batchOutput);

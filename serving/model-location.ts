@@ -4,6 +4,7 @@
  * rather than fetching another object than the one named.
  */
 import { ArtifactError } from "../core/artifact.js";
+import { isBucketName } from "../core/s3-uri.js";
 
 export interface S3Location {
   bucket: string;
@@ -37,11 +38,8 @@ export function checkModelKey(key: string): string {
   return key;
 }
 
-/** S3's naming rules, which also keep a bucket from changing the URL it is put in. */
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
 export function checkBucket(bucket: string): string {
-  if (!BUCKET.test(bucket)) {
+  if (!isBucketName(bucket)) {
     throw new ArtifactError(
       `the model bucket ${JSON.stringify(bucket)} is not an S3 bucket name (3 to 63 of a-z, 0-9, . and -)`,
     );

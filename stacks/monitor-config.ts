@@ -7,18 +7,16 @@
  */
 import { z } from "zod";
 import { rateSeconds } from "../components/drift-monitor-metrics.js";
+import { splitS3Uri } from "../core/s3-uri.js";
 
 const toNumber = (v: unknown) => (typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v);
 const toBoolean = (v: unknown) => (v === "true" ? true : v === "false" ? false : v);
 
 /** `s3://bucket/prefix/`: the prefix "" or ending in "/". */
-const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const isS3Prefix = (uri: string): boolean => {
-  if (!uri.startsWith("s3://")) return false;
-  const rest = uri.slice("s3://".length);
-  const slash = rest.indexOf("/");
-  if (slash < 0 || !S3_BUCKET.test(rest.slice(0, slash))) return false;
-  const prefix = rest.slice(slash + 1);
+  const split = splitS3Uri(uri);
+  if (!split) return false;
+  const prefix = split.path;
   return (
     prefix === "" || (prefix.endsWith("/") && !prefix.startsWith("/") && !prefix.includes("//"))
   );

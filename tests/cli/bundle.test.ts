@@ -24,7 +24,8 @@ describe("cli: the bundled command", function () {
 
   it("predicts as the sources do, with and without worker threads", async () => {
     const dir = tempDir("iris-bundle-");
-    // the build:cli script, into a folder of this test's
+    // the build:cli script, into a folder of this test's: one with no node_modules, so predict
+    // must not load the externals (the AWS SDK, vega) that only other commands need
     const script: string = packageJson.scripts["build:cli"];
     execFileSync("sh", ["-c", script.replace("--outdir=dist/cli-bundle", `--outdir=${dir}`)], {
       cwd: REPO_ROOT,
