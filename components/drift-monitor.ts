@@ -12,6 +12,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { FeatureName } from "../core/features.js";
+import { DEFAULT_THRESHOLDS } from "../monitoring/drift.js";
 import type { DriftThresholds } from "../monitoring/types.js";
 import type { AlarmArgs } from "./alarms.js";
 import { type Bundle, bundleArchive, bundleHandler } from "./bundle.js";
@@ -64,7 +65,7 @@ export interface DriftMonitorArgs extends AlarmArgs, RoleArgs {
   readonly windowHours?: pulumi.Input<number>;
   /** The verdict's thresholds (docs/monitoring.md). Default: the drift module's DEFAULT_THRESHOLDS. */
   readonly thresholds?: pulumi.Input<DriftThresholds>;
-  /** not_iris_share at or above which its alarm fires. Default `thresholds.not_iris_share.drift` if plain, else 0.2. */
+  /** not_iris_share at or above which its alarm fires. Default `thresholds.not_iris_share.drift` if plain, else DEFAULT_THRESHOLDS'. */
   readonly notIrisShareThreshold?: pulumi.Input<number>;
   /** The function's entry file. Default `<package root>/handlers/drift-monitor-lambda.ts` (dist/ when installed). */
   readonly handlerEntry?: pulumi.Input<string>;
@@ -305,7 +306,9 @@ export class DriftMonitor extends pulumi.ComponentResource {
         {
           notIrisShare:
             args.notIrisShareThreshold ??
-            (typeof plain?.not_iris_share?.drift === "number" ? plain.not_iris_share.drift : 0.2),
+            (typeof plain?.not_iris_share?.drift === "number"
+              ? plain.not_iris_share.drift
+              : DEFAULT_THRESHOLDS.not_iris_share.drift),
           noRunPeriods: periods.noRunPeriods,
         },
         { actions: args.alarmActions, tags: args.tags },

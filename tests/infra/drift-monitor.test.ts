@@ -11,6 +11,7 @@ import { rateSeconds, runPeriods } from "../../components/drift-monitor-metrics.
 import { dashboardWidgets } from "../../components/inference-dashboard.js";
 import { ArgumentError } from "../../components/validate.js";
 import { FEATURES } from "../../core/features.js";
+import { DEFAULT_THRESHOLDS } from "../../monitoring/drift.js";
 import { checkDocument } from "../helpers/iam-catalogue.js";
 import { evaluate, type Principal, type Request } from "../helpers/iam-evaluator.js";
 import type { PolicyDocument } from "../helpers/iam-policy.js";
@@ -210,7 +211,10 @@ describe("DriftMonitor", function () {
       assert.equal(drift.threshold, 2);
       assert.equal(drift.comparisonOperator, "GreaterThanOrEqualToThreshold");
       const notIris = alarm("not-iris");
-      assert.deepEqual([notIris.metricName, notIris.threshold], ["not_iris_share", 0.2]);
+      assert.deepEqual(
+        [notIris.metricName, notIris.threshold],
+        ["not_iris_share", DEFAULT_THRESHOLDS.not_iris_share.drift],
+      );
       const errors = alarm("errors");
       assert.deepEqual(
         [errors.namespace, errors.metricName, errors.dimensions, errors.threshold],
