@@ -21,6 +21,10 @@ const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 }
 /** --since: 30m, 24h, 7d back from `now`, or an ISO date. */
 export function parseSince(value: string, now = new Date()): Date {
   const relative = /^(\d{1,6})([mhd])$/.exec(value.trim());
+  if (relative && Number(relative[1]) === 0)
+    throw new InvalidArgumentError(
+      "expected a duration above zero (30m, 24h, 7d): 0 holds no traffic",
+    );
   if (relative)
     return new Date(now.getTime() - Number(relative[1]) * (UNITS[relative[2] as string] as number));
   // a date-time without an offset is UTC, as the partitions are (JS would read it as local)
@@ -119,6 +123,10 @@ export function addDriftCommand(program: Command, defaultModel: string): void {
     ) => {
       const since = parseSince(flags.since);
       const until = new Date();
+      if (since.getTime() >= until.getTime())
+        throw new InvalidArgumentError(
+          `--since ${flags.since} is not in the past: the window would hold no traffic`,
+        );
       const predictor = await loadModelForCli(flags.model, flags);
       const { code, report } = await runDrift({
         modelVersion: predictor.modelVersion,

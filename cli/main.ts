@@ -4,7 +4,7 @@ import { access, writeFile } from "node:fs/promises";
  * The `iris-mlops` command: train a model, predict from files, serve the model over HTTP, read
  * the registry, run a Batch Transform job.
  */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from "../training/options.js";
 import { addDriftCommand } from "./drift.js";
 import {
@@ -89,11 +89,22 @@ async function servedModel(
   return loadModelForCli(DEFAULT_ARTIFACT_DIR, flags);
 }
 
+/** Whether commander printed a usage error itself (then main does not print it again). */
+let usagePrinted = false;
+
 export function buildProgram(): Command {
   const program = new Command("iris-mlops")
     .description("Train, evaluate and serve a Random Forest that recognises Iris species.")
     .showHelpAfterError()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    // a usage error (unknown option, missing value) throws instead of exiting 1, so it exits 2
+    // like every other usage error below; subcommands made after this inherit it
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => {
+        usagePrinted = true;
+        write(text);
+      },
+    });
 
   const d = DEFAULT_TRAIN_OPTIONS;
   program
@@ -219,6 +230,11 @@ if (require.main === module) {
   buildProgram()
     .parseAsync()
     .catch((error: Error) => {
+      if (error instanceof CommanderError && (usagePrinted || error.exitCode === 0)) {
+        // commander has printed its message (or the help, or the version: exit code 0)
+        process.exitCode = error.exitCode === 0 ? 0 : 2;
+        return;
+      }
       process.stderr.write(`iris-mlops: ${error.message}\n`);
       process.exitCode = 2;
     });

@@ -68,6 +68,21 @@ describe("cli/drift.ts", () => {
     );
   });
 
+  it("exits 2 with a message on a window that holds no traffic or a missing option", async () => {
+    for (const [args, message] of [
+      [["--capture", "nowhere", "--since", "0m"], /^iris-mlops: expected a duration above zero/],
+      [
+        ["--capture", "nowhere", "--since", "2999-01-01"],
+        /^iris-mlops: --since 2999-01-01 is not in the past/,
+      ],
+      [[], /required option '--capture <location>'/],
+    ] as const) {
+      const result = await runCli(["drift", ...args]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, message);
+    }
+  });
+
   it("exits 2 with a message on a bad --since", async () => {
     const result = await runCli(["drift", "--capture", "nowhere", "--since", "soon"]);
     assert.equal(result.code, 2);
