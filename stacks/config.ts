@@ -424,8 +424,8 @@ export function derivedNames(project: string, stack: string, config: StackConfig
       { rule: NAME_RULES.iamRolePolicy, name: auto("capture-firehose-policy"), key },
     );
   }
-  if (config.monitor.enabled && config.monitor.capture !== undefined) {
-    const key = "monitor.capture";
+  if (config.capture.sample > 0 && config.monitor.enabled) {
+    const key = "monitor.enabled";
     names.push(
       { rule: NAME_RULES.iamRole, name: auto("monitor-scheduler-role"), key },
       { rule: NAME_RULES.iamRolePolicy, name: auto("monitor-scheduler-policy"), key },

@@ -22,7 +22,6 @@ import type { TrainOptions } from "../training/options.js";
 import { train } from "../training/train.js";
 import { writeArtifact } from "../training/write.js";
 import { loadStackConfig, type StackConfig } from "./config.js";
-import { captureLocation } from "./monitor-config.js";
 
 export interface StackOutputs {
   readonly apiUrl: pulumi.Output<string>;
@@ -48,7 +47,7 @@ export interface StackOutputs {
   readonly captureS3Uri: pulumi.Output<string> | undefined;
   /** The SNS topic the alarms notify; undefined without `alerts.email`. */
   readonly alertTopicArn: pulumi.Output<string> | undefined;
-  /** The DriftMonitor's newest report (s3://…/latest.html); undefined when it is off. */
+  /** The DriftMonitor's newest report (s3://…/latest.html); undefined when it or capture is off. */
   readonly driftReportUrl: pulumi.Output<string> | undefined;
 }
 
@@ -195,15 +194,16 @@ export async function irisStack(
     sageMakerModelName = endpoint.modelName;
   }
 
-  // FOR THE LEAD: minimal wiring until TrafficCapture is in the stack. Then pass its bucket,
-  // prefix and KMS key here instead of monitor.capture, and turn the monitor on with capture
+  // the monitor watches the stack's own capture: no capture, nothing to watch. Its reports go
+  // to the capture bucket (outside the capture prefix), under the same KMS key
   let monitor: DriftMonitor | undefined;
   const watch = config.monitor;
-  if (watch.enabled && watch.capture !== undefined) {
-    const capture = captureLocation(watch.capture);
+  if (capture && watch.enabled) {
     monitor = new DriftMonitor("monitor", {
-      captureBucketName: capture.bucket,
-      capturePrefix: capture.prefix,
+      captureBucketName: capture.bucketName,
+      capturePrefix: `${capture.prefix}/`,
+      captureKmsKeyArn: capture.kmsKeyArn,
+      reportsKmsKeyArn: capture.kmsKeyArn,
       modelBucketName: models.bucketName,
       modelKey: models.modelKey,
       modelSha256: models.modelSha256,

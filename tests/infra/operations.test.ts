@@ -406,6 +406,8 @@ describe("the stack's alerts", () => {
   const base = {
     "iris-mlops:model": { trees: 5, folds: 2 },
     "iris-mlops:api": { handlerEntry: FIXTURE_HANDLER },
+    // capture is on by default, and with it the DriftMonitor, which bundles its handler too
+    "iris-mlops:monitor": { handlerEntry: FIXTURE_HANDLER },
   };
   async function run(config: Record<string, unknown>) {
     const mocks = await useMocks({ ...base, ...config });
@@ -423,7 +425,9 @@ describe("the stack's alerts", () => {
     assert.equal(subscription.topic, topic.state.arn);
     assert.equal(await value(outputs.alertTopicArn as pulumi.Output<string>), topic.state.arn);
     const alarms = mocks.all(ALARM);
-    assert.equal(alarms.length, 7);
+    // the API's 7 and the DriftMonitor's 4 (drift, not-Iris, errors, no run)
+    assert.equal(alarms.length, 11);
+    assert.equal(alarms.filter((a) => a.name.startsWith("monitor-")).length, 4);
     for (const a of alarms) assert.deepEqual(a.inputs.alarmActions, [topic.state.arn]);
     const body = JSON.parse(mocks.one("aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody);
     assert.deepEqual(

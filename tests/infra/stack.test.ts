@@ -27,6 +27,8 @@ const execFileAsync = promisify(execFile);
 const base = {
   "iris-mlops:model": { trees: 10, folds: 2 },
   "iris-mlops:api": { handlerEntry: FIXTURE_HANDLER },
+  // capture is on by default, and with it the DriftMonitor, which bundles its handler too
+  "iris-mlops:monitor": { handlerEntry: FIXTURE_HANDLER },
   "iris-mlops:image": { context: FIXTURE_IMAGE_CONTEXT },
 };
 
@@ -103,7 +105,8 @@ describe("the iris-mlops stack", () => {
     });
 
     it("wires the Lambda to the bucket's outputs: bucket, key and sha256", () => {
-      const env = mocks.one("aws:lambda/function:Function").inputs.environment.variables;
+      const env = mocks.one("aws:lambda/function:Function", "api-function").inputs.environment
+        .variables;
       const object = mocks.one("aws:s3/bucketObjectv2:BucketObjectv2", "models-model").inputs;
       assert.equal(
         env.MODEL_BUCKET,
@@ -114,7 +117,7 @@ describe("the iris-mlops stack", () => {
     });
 
     it("rolls new versions out as a canary by default, and exports the version and where its rollout ended", async () => {
-      const fn = mocks.one("aws:lambda/function:Function").state;
+      const fn = mocks.one("aws:lambda/function:Function", "api-function").state;
       assert.deepEqual(
         mocks.one("aws:codedeploy/deploymentConfig:DeploymentConfig").inputs.trafficRoutingConfig,
         { type: "TimeBasedCanary", timeBasedCanary: { percentage: 10, interval: 10 } },
@@ -128,10 +131,18 @@ describe("the iris-mlops stack", () => {
       // the dashboard graphs the versions the alias serves
       const body = mocks.one("aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody as string;
       assert.ok(body.includes(`Resource=\\"${fn.name}:live\\"`), "per-version graphs");
+      // and, capture being on by default, the DriftMonitor's graphs and its alarms
+      const widgets = JSON.parse(body).widgets as {
+        properties: { title?: string; alarms?: string[] };
+      }[];
+      const titles = widgets.map((w) => w.properties.title);
+      assert.ok(titles.includes("Drift verdict (0 ok, 1 warn, 2 drift)"), "drift widgets");
+      const drift = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "monitor-drift-alarm");
+      assert.ok(widgets.at(-1)?.properties.alarms?.includes(drift.state.arn), "drift alarm");
     });
 
     it("applies the defaults: 512 MB arm64, burst 100 / rate 50, 14-day logs", () => {
-      const fn = mocks.one("aws:lambda/function:Function").inputs;
+      const fn = mocks.one("aws:lambda/function:Function", "api-function").inputs;
       assert.equal(fn.memorySize, 512);
       assert.deepEqual(fn.architectures, ["arm64"]);
       assert.deepEqual(mocks.one("aws:apigatewayv2/stage:Stage").inputs.defaultRouteSettings, {
@@ -281,10 +292,14 @@ describe("the iris-mlops stack", () => {
       assert.equal(comparable(second.mocks.resources), comparable(first.mocks.resources));
       const key = (m: Recorder) =>
         m.one("aws:s3/bucketObjectv2:BucketObjectv2", "models-model").inputs.key;
-      const hash = (m: Recorder) => m.one("aws:lambda/function:Function").inputs.sourceCodeHash;
       assert.equal(key(second.mocks), key(first.mocks));
-      assert.equal(hash(second.mocks), hash(first.mocks));
-      assert.match(hash(first.mocks), /^[A-Za-z0-9+/]{43}=$/);
+      // both bundles: the API's and, capture being on by default, the DriftMonitor's
+      for (const fn of ["api-function", "monitor-function"]) {
+        const hash = (m: Recorder) =>
+          m.one("aws:lambda/function:Function", fn).inputs.sourceCodeHash;
+        assert.equal(hash(second.mocks), hash(first.mocks), fn);
+        assert.match(hash(first.mocks), /^[A-Za-z0-9+/]{43}=$/, fn);
+      }
       assert.equal(
         second.mocks.one("docker-build:index:Image").inputs.tags[0],
         first.mocks.one("docker-build:index:Image").inputs.tags[0],
@@ -304,7 +319,8 @@ describe("the iris-mlops stack", () => {
       const keyB = await value(b.outputs.modelS3Uri);
       assert.notEqual(keyB, keyA);
       assert.notEqual(await value(b.outputs.modelVersion), await value(a.outputs.modelVersion));
-      const env = b.mocks.one("aws:lambda/function:Function").inputs.environment.variables;
+      const env = b.mocks.one("aws:lambda/function:Function", "api-function").inputs.environment
+        .variables;
       assert.ok(keyB.endsWith(env.MODEL_KEY));
     });
   });
